@@ -1,0 +1,74 @@
+"""The graph core: topological order and the backward driver, for any kind of node.
+
+An engine describes its graph with two functions:
+
+- ``parents(node)``: the nodes that ``node`` was computed from (``None`` entries are skipped);
+- ``vjp(node, g)``: given g = dL/d(node), the gradients dL/d(parent) for each parent, in order
+  (``None`` where a parent needs none). This is the node's local chain-rule step.
+
+The core never builds a node itself, so it knows neither engine's types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
+
+Node = Hashable
+Parents = Callable[[Any], Sequence[Any]]
+
+
+def topological_order(roots: Iterable[Node], parents: Parents) -> list[Any]:
+    """Every node reachable from ``roots``, each listed after all of its parents.
+
+    Iterative depth-first post-order: graph depth is limited by memory, not by Python's
+    recursion limit.
+    """
+    order: list[Any] = []
+    visited: set[Any] = set()  # nodes hash by identity
+    for root in roots:
+        if root is None or root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(parents(root)))]
+        while stack:
+            node, it = stack[-1]
+            for parent in it:
+                if parent is not None and parent not in visited:
+                    visited.add(parent)
+                    stack.append((parent, iter(parents(parent))))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def backward(
+    roots: Sequence[Node],
+    seeds: Sequence[Any],
+    parents: Parents,
+    vjp: Callable[[Any, Any], Sequence[Any]],
+    order: list[Any] | None = None,
+) -> dict[Any, Any]:
+    """Apply the chain rule from ``roots`` (with gradients ``seeds``) back through the graph.
+
+    Walks the nodes in reverse topological order, so a node's gradient is complete (the sum over
+    all its consumers, dL/dv = sum_c dL/dc * dc/dv) before ``vjp`` passes it on. Returns the
+    gradient reaching every visited node, keyed by the node (nodes hash by identity).
+    """
+    if order is None:
+        order = topological_order(roots, parents)
+    grads: dict[Any, Any] = {}
+    for root, seed in zip(roots, seeds, strict=True):
+        grads[root] = grads[root] + seed if root in grads else seed
+    for node in reversed(order):
+        g = grads.get(node)
+        if g is None:
+            continue
+        for parent, pg in zip(parents(node), vjp(node, g), strict=False):
+            if parent is None or pg is None:
+                continue
+            prev = grads.get(parent)
+            grads[parent] = pg if prev is None else prev + pg
+    return grads
