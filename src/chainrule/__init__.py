@@ -1,8 +1,19 @@
 """chainrule: automatic differentiation, from micrograd's Value to PyTorch-style Tensors."""
 
+from chainrule import func
+from chainrule import tensor as _tensor_pkg
 from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.scalar import Value
+from chainrule.tensor import *  # noqa: F403  (Tensor, creation functions, ops, dtypes, grad)
 
 __version__ = "0.1.0"
 
-__all__ = ["Value", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled"]
+__all__ = [
+    "Value",
+    "func",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+    *_tensor_pkg.__all__,
+]

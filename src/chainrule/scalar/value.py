@@ -40,9 +40,10 @@ def _fn(x: Any, name: str) -> Any:
     return getattr(x, name)() if isinstance(x, Value) else getattr(math, name)(x)
 
 
-def _pow_num(x: Any, k: float) -> Any:
-    """x ** k inside a derivative rule; for floats, 0 ** negative is +inf as in PyTorch."""
-    if not isinstance(x, Value) and x == 0.0 and k < 0:
+def _pow_num(x: Any, k: Any) -> Any:
+    """x ** k inside a derivative rule; 0 ** negative is +inf as in PyTorch (a constant, also
+    when x is a Value: the forward op would raise, but the derivative of sqrt at 0 is inf)."""
+    if _data(x) == 0.0 and _data(k) < 0:
         return math.inf
     return x**k
 
@@ -66,7 +67,12 @@ def _div_rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 def _pow_rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d(a^b)/da = b a^(b-1);  d(a^b)/db = a^b ln(a), taken as 0 at a = 0 as PyTorch does
-    da = g * b * _pow_num(a, b - 1.0)
+    # 0^0: d/da = 0 as in PyTorch (b a^(b-1) would be 0 * inf). Only there: for a != 0 the
+    # formula gives 0 itself and keeps d2/da db = a^(b-1) (PyTorch zeroes that at b = 0 too)
+    if _data(b) == 0 and _data(a) == 0:
+        da = g * 0.0
+    else:
+        da = g * b * _pow_num(a, b - 1.0)
     a_num = _data(a)
     if a_num > 0:
         db = g * out * _fn(a, "log")
@@ -128,6 +134,8 @@ class _PowConst:
         self.k = k
 
     def __call__(self, g: Any, out: Any, a: Any) -> tuple[Any]:
+        if self.k == 0:  # a^0 = 1: d/da = 0 even at a = 0 (not 0 * inf), as in PyTorch
+            return (g * 0.0,)
         return (g * self.k * _pow_num(a, self.k - 1),)
 
 

@@ -1,0 +1,144 @@
+"""Tensor engine vs PyTorch CPU, measured in the same process.
+
+(a) ten elementwise ops on float32[8] + sum, forward + backward;
+(b) an MLP step 64x784 -> 128 -> 10 (relu, log_softmax + indexing cross-entropy), forward +
+    backward;
+(c) a large MLP step (batch 512, 1024-wide layers): the fraction of NumPy's own matmul FLOP rate
+    that the whole step reaches.
+
+Run: .venv/bin/python bench/bench_tensor.py   (prints a table; ratio = chainrule / torch)
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+import chainrule as cr
+
+
+def best_time(fn: Callable[[], object], repeats: int = 7, min_time: float = 0.2) -> float:
+    """Median over ``repeats`` of the mean time per call in a loop that runs >= min_time."""
+    for _ in range(3):
+        fn()
+    n = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        if time.perf_counter() - t0 >= min_time / 5:
+            break
+        n *= 2
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        samples.append((time.perf_counter() - t0) / n)
+    return statistics.median(samples)
+
+
+def elementwise(lib: object, tensor: Callable[..., object]) -> Callable[[], None]:
+    x = tensor(np.linspace(0.1, 0.8, 8, dtype=np.float32), requires_grad=True)
+    w = tensor(np.full(8, 0.5, dtype=np.float32), requires_grad=True)
+
+    def step() -> None:
+        x.grad = None
+        w.grad = None
+        y = x * w
+        y = y + 1.0
+        y = y.exp()
+        y = y * x
+        y = y - w
+        y = y / 2.0
+        y = y.tanh()
+        y = y * y
+        y = y.sigmoid()
+        y = y.relu()
+        y.sum().backward()
+
+    return step
+
+
+def mlp(lib: object, tensor: Callable[..., object], batch: int, sizes: list[int],
+        seed: int = 0) -> Callable[[], None]:
+    rng = np.random.default_rng(seed)
+    x = tensor(rng.standard_normal((batch, sizes[0]), dtype=np.float32))
+    y = tensor(rng.integers(0, sizes[-1], size=batch))
+    params = []
+    for n_in, n_out in itertools.pairwise(sizes):
+        w = (rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32)
+        params += [tensor(w, requires_grad=True),
+                   tensor(np.zeros(n_out, np.float32), requires_grad=True)]
+    rows = tensor(np.arange(batch))
+
+    def step() -> None:
+        for p in params:
+            p.grad = None
+        h = x
+        for i in range(0, len(params), 2):
+            h = h @ params[i] + params[i + 1]
+            if i + 2 < len(params):
+                h = h.relu()
+        logp = h.log_softmax(dim=1)
+        loss = -logp[rows, y].mean()
+        loss.backward()
+
+    return step
+
+
+def matmul_only(batch: int, sizes: list[int]) -> Callable[[], None]:
+    """The step's matrix products alone in NumPy: forward X W, backward G W^T and X^T G."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, sizes[0]), dtype=np.float32)
+    ws = [rng.standard_normal((a, b), dtype=np.float32) for a, b in itertools.pairwise(sizes)]
+
+    def step() -> None:
+        acts = [x]
+        for w in ws:
+            acts.append(acts[-1] @ w)
+        g = np.ones_like(acts[-1])
+        for i in range(len(ws) - 1, -1, -1):
+            _ = acts[i].T @ g
+            if i:
+                g = g @ ws[i].T
+
+    return step
+
+
+def flops(batch: int, sizes: list[int]) -> float:
+    return 3 * sum(2.0 * batch * a * b for a, b in itertools.pairwise(sizes))
+
+
+def main() -> None:
+    print(f"numpy {np.__version__}, torch {torch.__version__}, torch threads "
+          f"{torch.get_num_threads()}")
+    rows = []
+    t_cr = best_time(elementwise(cr, cr.tensor))
+    t_pt = best_time(elementwise(torch, torch.tensor))
+    rows.append(("(a) 10 elementwise ops, float32[8] + sum, fwd+bwd", t_cr, t_pt))
+    small = [784, 128, 10]
+    t_cr = best_time(mlp(cr, cr.tensor, 64, small))
+    t_pt = best_time(mlp(torch, torch.tensor, 64, small))
+    rows.append(("(b) MLP step 64x784 -> 128 -> 10, fwd+bwd", t_cr, t_pt))
+    big = [1024, 1024, 1024, 10]
+    t_cr_big = best_time(mlp(cr, cr.tensor, 512, big), repeats=5)
+    t_pt_big = best_time(mlp(torch, torch.tensor, 512, big), repeats=5)
+    t_np = best_time(matmul_only(512, big), repeats=5)
+    rows.append(("(c) MLP step 512x1024 -> 1024 -> 1024 -> 10", t_cr_big, t_pt_big))
+    print(f"{'benchmark':52} {'chainrule':>12} {'torch':>12} {'ratio':>7}")
+    for name, a, b in rows:
+        print(f"{name:52} {a * 1e6:10.1f}us {b * 1e6:10.1f}us {a / b:7.2f}")
+    f = flops(512, big)
+    print(f"(c) NumPy matmuls alone: {t_np * 1e3:.2f} ms = {f / t_np / 1e9:.1f} GFLOP/s; "
+          f"chainrule step {f / t_cr_big / 1e9:.1f} GFLOP/s = {t_np / t_cr_big:.0%} of NumPy's "
+          f"matmul rate")
+
+
+if __name__ == "__main__":
+    main()

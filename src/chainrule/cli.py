@@ -1,0 +1,264 @@
+"""The ``chainrule`` command. ``chainrule demo`` runs the lectures' examples end to end."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import chainrule
+from chainrule.autograd import no_grad
+from chainrule.scalar.check import numerical_grad
+from chainrule.scalar.nn import MLP
+from chainrule.scalar.optim import SGD
+from chainrule.scalar.value import Value
+
+
+class _UsageError(Exception):
+    """A mistake in the command line that argparse cannot see: one line, exit status 2."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chainrule", description="chainrule: automatic differentiation, from scratch."
+    )
+    parser.add_argument("--version", action="version", version=f"chainrule {chainrule.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    demo = sub.add_parser(
+        "demo",
+        help="the worked example, a small MLP trained on two moons, and pictures",
+        description="Backprop through the lectures' worked example, train MLP(2, [16, 16, 1]) "
+        "on two moons, and write decision_boundary.png, loss.png and neuron.svg.",
+    )
+    demo.add_argument("--out", default="demo-output", metavar="DIR",
+                      help="directory for the pictures (default: %(default)s)")
+    demo.add_argument("--steps", type=_positive_int, default=100,
+                      help="training steps (default: %(default)s)")
+    demo.add_argument("--seed", type=int, default=1337,
+                      help="seeds the data and the weights (default: %(default)s)")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: sys.argv[1:]); return the exit status."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse has printed usage or help
+        return e.code if isinstance(e.code, int) else 2
+    try:
+        return args.func(args)
+    except _UsageError as e:
+        print(f"chainrule {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except ImportError as e:
+        print(f"chainrule {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+# ----- demo ----------------------------------------------------------------------------------
+def _demo(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    out = _output_dir(args.out)
+
+    print("1. Backprop by hand: the lectures' worked example")
+    _worked_example()
+
+    print(f"\n2. Training MLP(2, [16, 16, 1]) on two moons (seed {args.seed})")
+    run = _train_moons(args.steps, args.seed, progress=not args.no_progress)
+
+    print("\n3. Pictures")
+    written = _pictures(run, out)
+    print(f"   in {out}:")
+    for path in written:
+        print(f"   {path.name}")
+    print(f"\nTotal time {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _output_dir(text: str) -> Path:
+    out = Path(text).expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise _UsageError(f"--out {text}: exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _UsageError(f"--out {text}: cannot create the directory: {e.strerror}") from None
+    return out
+
+
+def _lecture_expression(given: dict[str, Value]) -> dict[str, Value]:
+    """L = (a*b + c) * f; a node found in ``given`` is used as it is instead of recomputed."""
+    v = dict(given)
+    if "e" not in v:
+        v["e"] = v["a"] * v["b"]
+    if "d" not in v:
+        v["d"] = v["e"] + v["c"]
+    if "L" not in v:
+        v["L"] = v["d"] * v["f"]
+    return v
+
+
+def _worked_example() -> None:
+    leaves = {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0}
+    nodes = _lecture_expression({k: Value(x, label=k) for k, x in leaves.items()})
+    for name, node in nodes.items():
+        node.label = name
+    L = nodes["L"]
+    L.backward()
+    print(f"   L = (a*b + c) * f = {L.data:.4f}; gradients dL/dnode:")
+    rows = []
+    for name in ("a", "b", "c", "e", "d", "f", "L"):
+        # dL/dnode numerically: nudge that node alone and recompute everything after it
+        free = Value(nodes[name].data)
+        given = {k: Value(x) for k, x in leaves.items()} | {name: free}
+        (estimate,) = numerical_grad(lambda g=given: _lecture_expression(g)["L"], [free])
+        node = nodes[name]
+        rows.append((name, f"{node.data:.4f}", f"{node.grad:.4f}", f"{estimate:.4f}"))
+    _print_table(("node", "data", "grad", "numerical"), rows)
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        cells = [r[0].ljust(widths[0])]
+        cells += [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
+        print("   " + "  ".join(cells))
+
+
+def _moons(seed: int) -> tuple[Any, Any]:
+    try:
+        from sklearn.datasets import make_moons
+    except ImportError:
+        raise ImportError(
+            "the demo's data set needs scikit-learn: pip install 'chainrule[data]'"
+        ) from None
+    # micrograd's demo: np.random.seed(1337); make_moons(n_samples=100, noise=0.1)
+    X, y = make_moons(n_samples=100, noise=0.1, random_state=seed)
+    return X, y * 2 - 1
+
+
+def _progress(steps: int, enabled: bool) -> Any:
+    if enabled:
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            pass
+        else:
+            sys.stdout.flush()  # the bar writes to stderr; keep the two in order
+            return tqdm(total=steps, desc="   training", unit="step", leave=True)
+    return None
+
+
+@dataclass
+class _Run:
+    model: MLP
+    X: Any
+    y: Any
+    loss: list[float] = field(default_factory=list)  # per step, before its update
+    accuracy: list[float] = field(default_factory=list)
+    final_loss: float = 0.0  # after the last update
+    final_accuracy: float = 0.0
+
+
+def _train_moons(steps: int, seed: int, progress: bool = True) -> _Run:
+    """micrograd's demo: max-margin loss, L2 1e-4, SGD with lr 1.0 decaying to 0.1."""
+    X, y = _moons(seed)
+    points = X.tolist()
+    labels = [float(t) for t in y]
+    random.seed(seed)
+    model = MLP(2, [16, 16, 1])
+    params = model.parameters()
+    opt = SGD(params, lr=1.0)
+
+    def loss_and_accuracy() -> tuple[Value, float]:
+        scores = [model(p) for p in points]
+        margins = [(1.0 - t * s).relu() for t, s in zip(labels, scores, strict=True)]
+        data_loss = sum(margins) * (1.0 / len(margins))
+        reg_loss = 1e-4 * sum(p * p for p in params)
+        correct = sum((s.data > 0) == (t > 0) for t, s in zip(labels, scores, strict=True))
+        return data_loss + reg_loss, correct / len(labels)
+
+    run = _Run(model, X, y)
+    bar = _progress(steps, progress)
+    try:
+        for k in range(steps):
+            loss, acc = loss_and_accuracy()
+            opt.zero_grad()
+            loss.backward()
+            opt.lr = 1.0 - 0.9 * k / steps
+            opt.step()
+            run.loss.append(loss.data)
+            run.accuracy.append(acc)
+            if bar is not None:
+                bar.set_postfix(loss=f"{loss.data:.4f}", acc=f"{acc:.0%}", refresh=False)
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    with no_grad():
+        loss, acc = loss_and_accuracy()
+    print(f"   after {steps} steps: loss {loss.data:.4f}, accuracy {acc:.0%}"
+          f" ({round(acc * len(labels))}/{len(labels)})")
+    run.final_loss, run.final_accuracy = loss.data, acc
+    return run
+
+
+def _pictures(run: _Run, out: Path) -> list[Path]:
+    from chainrule.viz import plot_decision_boundary, plot_loss, save_graph
+
+    def predict(grid: Any) -> list[float]:
+        with no_grad():
+            return [run.model(p).data for p in grid.tolist()]
+
+    written = [
+        plot_decision_boundary(predict, run.X, run.y, out / "decision_boundary.png",
+                               title="MLP(2, [16, 16, 1]) on two moons", resolution=80),
+        plot_loss(run.loss, out / "loss.png", accuracy=run.accuracy,
+                  title="Training: max-margin loss and accuracy"),
+        save_graph(_tanh_neuron(), out / "neuron.svg"),
+    ]
+    return written
+
+
+def _tanh_neuron() -> Value:
+    """The lectures' neuron o = tanh(x1*w1 + x2*w2 + b), after o.backward()."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1*w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2*w2"
+    x1w1x2w2 = x1w1 + x2w2
+    x1w1x2w2.label = "x1*w1 + x2*w2"
+    n = x1w1x2w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+if __name__ == "__main__":
+    sys.exit(main())

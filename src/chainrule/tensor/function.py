@@ -1,0 +1,576 @@
+"""Function, its context (the graph node, ``grad_fn``), saved tensors and the backward pass.
+
+The graph is made of nodes, not tensors (as PyTorch's): a result's ``grad_fn`` is the context its
+Function filled in, ``next_functions`` are the input tensors' nodes (their ``grad_fn``, or an
+``AccumulateGrad`` for a leaf), and only the arrays a rule saved are kept alive. No reference
+cycle is made anywhere:
+
+- a node points to its inputs' nodes, never to its output tensor;
+- a saved tensor keeps its array and its node, never the Tensor object (a saved output is
+  rebuilt around the node when unpacked);
+- ``AccumulateGrad`` holds its leaf weakly, so ``x.grad``'s graph (create_graph=True) does not
+  keep ``x`` alive through ``x -> x.grad -> grad_fn -> ... -> x``.
+
+The backward pass (``run_backward``, behind ``Tensor.backward`` and ``grad``) hands the graph
+core one ``vjp`` step per node: tensor hooks, then ``retain_grad``, then the node's rule; leaves'
+gradients are accumulated into ``.grad`` as their ``AccumulateGrad`` node is reached. Given
+``inputs``, only the nodes on a path to them run. Saved buffers are released afterwards unless
+``retain_graph``; in-place writes are caught through the version counter a saved tensor records.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from chainrule.autograd import graph
+from chainrule.autograd.grad_mode import _GradMode, set_grad_enabled
+from chainrule.tensor.backend import ndarray, xp
+
+if TYPE_CHECKING:
+    from chainrule.tensor.tensor import Tensor
+
+_Tensor: Any = None  # set by tensor.py (the Tensor class) to break the import loop
+
+
+class VersionCounter:
+    """Counts in-place writes to one storage; views share their base's counter."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+class SavedTensor:
+    """What a rule keeps of a tensor: its array, version and node (never the Tensor itself)."""
+
+    __slots__ = ("data", "is_output", "leaf", "node", "requires_grad", "version", "version_counter")
+
+    def __init__(self, t: Tensor, is_output: bool = False) -> None:
+        self.data = t.data
+        self.version_counter = t._version_counter
+        self.version = t._version_counter.value
+        self.requires_grad = t.requires_grad
+        self.is_output = is_output
+        self.node = None if is_output else t.grad_fn
+        self.leaf = weakref.ref(t) if (t.grad_fn is None and t.requires_grad) else None
+
+    def unpack(self, ctx: Node) -> Tensor:
+        if self.version_counter.value != self.version:
+            shape = tuple(self.data.shape)
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"in-place operation: a {self.data.dtype} tensor of shape {shape} saved by "
+                f"{ctx.name()} is at version {self.version_counter.value}; expected version "
+                f"{self.version} instead"
+            )
+        if self.leaf is not None:
+            leaf = self.leaf()
+            if leaf is not None:
+                return leaf
+        t = _Tensor._make(self.data, self.requires_grad, ctx if self.is_output else self.node)
+        t._version_counter = self.version_counter
+        return t
+
+
+class Node:
+    """A recorded operation: ``grad_fn`` of its result and the ``ctx`` of its Function.
+
+    Attributes for Function authors: ``save_for_backward``, ``saved_tensors``,
+    ``needs_input_grad``; any other attribute may be set on it freely.
+    """
+
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_freed",
+        "_input_meta",
+        "_next",
+        "_pre_hooks",
+        "_retain",
+        "_saved",
+        "fn",
+        "needs_input_grad",
+    )
+
+    def __init__(self, fn: type[Function]) -> None:
+        self.fn = fn
+        self._saved: tuple[Any, ...] | None = None
+        self._freed = False
+        self._pre_hooks: dict[int, Callable] | None = None
+        self._retain: weakref.ref | None = None
+        self._next: tuple[Any, ...] = ()
+        self.needs_input_grad: tuple[bool, ...] = ()
+        self._input_meta: tuple[Any, ...] = ()
+
+    def name(self) -> str:
+        return f"{self.fn.__name__}Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """``(node, 0)`` per tensor input, as PyTorch's: its grad_fn, AccumulateGrad or None."""
+        return tuple((n, 0) for n, m in zip(self._next, self._input_meta, strict=True)
+                     if m is not None)
+
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        """Keep these tensors (or None) for backward; later in-place writes to them are caught."""
+        if not self.needs_input_grad:
+            return  # nothing will run backward: keep nothing
+        T = _Tensor
+        self._saved = tuple(SavedTensor(t) if type(t) is T else t for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor | None, ...]:
+        """What ``save_for_backward`` kept, as Tensors connected to the graph (double backward)."""
+        if self._freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (or directly access saved "
+                f"tensors after they have already been freed) in {self.name()}. Saved "
+                f"intermediate values of the graph are freed when you call .backward() or "
+                f"chainrule.grad(). Specify retain_graph=True if you need to backward through "
+                f"the graph a second time or if you need to access saved tensors after calling "
+                f"backward."
+            )
+        if self._saved is None:
+            return ()
+        return tuple(s.unpack(self) if type(s) is SavedTensor else s for s in self._saved)
+
+    def _release(self) -> None:
+        """Free the saved buffers (after a backward pass without retain_graph)."""
+        if self._saved is not None or "_output" in self.__dict__:
+            self._saved = None
+            self.__dict__.pop("_output", None)
+            self._freed = True
+
+
+class AccumulateGrad:
+    """The node of a leaf that requires grad: its gradient ends up in ``leaf.grad``."""
+
+    __slots__ = ("__weakref__", "_leaf")
+
+    _next = ()
+    next_functions = ()
+
+    def __init__(self, leaf: Tensor) -> None:
+        self._leaf = weakref.ref(leaf)
+
+    @property
+    def variable(self) -> Tensor | None:
+        return self._leaf()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+def edge(t: Tensor) -> Node | AccumulateGrad | None:
+    """The node a gradient for ``t`` flows into: its grad_fn, its leaf accumulator, or None."""
+    if t.grad_fn is not None:
+        return t.grad_fn
+    if not t.requires_grad:
+        return None
+    acc = t._acc() if t._acc is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._acc = weakref.ref(acc)
+    return acc
+
+
+class Function:
+    """A differentiable operation: subclass with static ``forward`` and ``backward``.
+
+    ``forward(ctx, *args)`` computes the result (graph recording is off inside);
+    ``backward(ctx, *grad_outputs)`` returns one gradient per ``forward`` argument
+    (``None`` for non-tensors or inputs that need none), written in Tensor operations so that
+    ``create_graph=True`` can differentiate it again. Call it as ``MyFunction.apply(...)``.
+    ``ctx.needs_input_grad`` is ``()`` when no graph is recorded (nothing will call backward),
+    else one bool per argument.
+
+    Built-in ops subclass it too; their ``forward`` may return a bare array, which ``apply``
+    wraps. The gradient a rule returns may be broadcast: ``apply``'s backward sums it back to the
+    input's shape (the one place broadcasting is undone) and casts it to the input's dtype.
+    """
+
+    save_output = False  # True: ctx.output gives the result, connected to the graph
+    is_view = False  # True: the result shares storage (and version counter) with input 0
+
+    @staticmethod
+    def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Node, *grad_outputs: Tensor) -> Any:
+        raise NotImplementedError(
+            "backward is not implemented for this Function; define a static backward(ctx, grad)"
+        )
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        T = _Tensor
+        requires_grad = False
+        if _GradMode.enabled:
+            for a in args:
+                if type(a) is T and a.requires_grad:
+                    requires_grad = True
+                    break
+        ctx = Node(cls)
+        if requires_grad:
+            ctx.needs_input_grad = tuple(type(a) is T and a.requires_grad for a in args)
+        prev = _GradMode.enabled
+        _GradMode.enabled = False
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _GradMode.enabled = prev
+        version = None
+        if type(out) is T:
+            if requires_grad and ctx._saved is not None:
+                # a custom forward may have saved its own result: rebuild it around this node
+                ctx._saved = tuple(
+                    _as_output(s) if type(s) is SavedTensor and s.data is out.data else s
+                    for s in ctx._saved
+                )
+            version = out._version_counter  # what it saved watches this counter
+            out = out.data
+        elif type(out) is not ndarray:
+            out = _as_array(out, cls)  # NumPy returns scalars, not 0-d arrays, from 0-d inputs
+        out = T._make(out, requires_grad, ctx if requires_grad else None)
+        if version is not None:
+            out._version_counter = version
+        if cls.is_view:
+            out._version_counter = args[0]._version_counter
+            out._base = args[0] if args[0]._base is None else args[0]._base
+        if not requires_grad:
+            return out
+        if out.data.dtype.kind != "f":
+            out.requires_grad = False
+            out.grad_fn = None
+            return out
+        ctx._next = tuple(edge(a) if type(a) is T else None for a in args)
+        ctx._input_meta = tuple(
+            (a.data.shape, a.data.dtype) if type(a) is T else None for a in args
+        )
+        if cls.save_output:
+            ctx.__dict__["_output"] = SavedTensor(out, is_output=True)
+        return out
+
+
+def _as_array(out: Any, cls: type[Function]) -> Any:
+    if isinstance(out, tuple | list):
+        raise TypeError(
+            f"{cls.__name__}.forward returned a {type(out).__name__}; a Function must return "
+            f"one Tensor (multiple outputs are not supported)"
+        )
+    if isinstance(out, xp.generic | int | float | bool):
+        return xp.asarray(out)
+    raise TypeError(
+        f"{cls.__name__}.forward must return a Tensor or an array, got {type(out).__name__}"
+    )
+
+
+def _as_output(s: SavedTensor) -> SavedTensor:
+    s.is_output = True
+    s.node = None
+    s.leaf = None
+    s.requires_grad = True
+    return s
+
+
+def _ctx_output(ctx: Node) -> Tensor:
+    if ctx._freed or "_output" not in ctx.__dict__:
+        _ = ctx.saved_tensors  # raises the freed-buffers error
+        raise RuntimeError(f"{ctx.name()}: the output was not saved")
+    return ctx.__dict__["_output"].unpack(ctx)
+
+
+Node.output = property(_ctx_output, doc="The op's result, connected to the graph (save_output).")
+
+
+def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Undo broadcasting: sum ``g`` over the dimensions broadcasting added or stretched.
+
+    Raises ValueError when ``shape`` does not broadcast to ``g``'s shape.
+    """
+    gshape = g.data.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        raise ValueError(f"sum_to: {tuple(gshape)} has fewer dimensions than {tuple(shape)}")
+    dims = list(range(lead))
+    for i, n in enumerate(shape):
+        m = gshape[i + lead]
+        if n != m:
+            if n != 1:
+                raise ValueError(f"sum_to: {tuple(shape)} does not broadcast to {tuple(gshape)}")
+            dims.append(i + lead)
+    if dims:
+        g = g.sum(dim=tuple(dims), keepdim=True)
+    return g.reshape(shape) if g.data.shape != shape else g
+
+
+def _apply_rule(node: Node, g: Tensor) -> tuple[Tensor | None, ...]:
+    """Run ``node``'s backward rule; check, un-broadcast and cast what it returns."""
+    grads = node.fn.backward(node, g)
+    if type(grads) is not tuple:
+        grads = tuple(grads) if type(grads) is list else (grads,)
+    meta = node._input_meta
+    if len(grads) != len(meta) and (
+        len(grads) < len(meta) or any(gi is not None for gi in grads[len(meta):])
+    ):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(meta)}, got {len(grads)})"
+        )
+    out = []
+    for gi, m, needed in zip(grads, meta, node.needs_input_grad, strict=False):
+        if gi is None or m is None or not needed:
+            out.append(None)
+            continue
+        shape, dtype = m
+        if type(gi) is not _Tensor:
+            try:
+                gi = _Tensor._make(_Tensor._coerce(gi, dtype), False, None)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"function {node.name()} returned a {type(gi).__name__} as a gradient; "
+                    f"expected a Tensor or None"
+                ) from None
+        if gi.data.shape != shape:
+            try:
+                gi = sum_to(gi, shape)
+            except ValueError:
+                raise RuntimeError(
+                    f"function {node.name()} returned a gradient of shape "
+                    f"{tuple(gi.data.shape)} for an input of shape {tuple(shape)}"
+                ) from None
+        if gi.data.dtype != dtype:
+            gi = gi.to(dtype=dtype)
+        out.append(gi)
+    return tuple(out)
+
+
+def _call_hooks(hooks: dict[int, Callable], g: Tensor) -> Tensor:
+    for hook in list(hooks.values()):
+        new = hook(g)
+        if new is not None:
+            g = new
+    return g
+
+
+class _Pass:
+    """The state of one backward pass: what is captured and accumulated where."""
+
+    __slots__ = ("captured", "create_graph", "needed", "targets")
+
+    def __init__(self, create_graph: bool) -> None:
+        self.create_graph = create_graph
+        self.targets: set[Any] | None = None  # nodes whose gradient is captured (inputs)
+        self.needed: set[Any] | None = None  # nodes whose rule must run (an input lies below)
+        self.captured: dict[Any, Tensor] = {}
+
+    def accumulate(self, t: Tensor, g: Tensor) -> None:
+        """``t.grad += g``: in place, unless graphs are being built or ``t.grad`` has one."""
+        if not self.create_graph:
+            data = g.data
+            old = t.grad
+            if old is None:
+                # .grad gets its own buffer: the gradient's array may be held by another tensor
+                # (a seed, a retained grad, whatever a custom rule returned), and .grad is
+                # written in place (accumulation, zero_grad)
+                t.grad = _Tensor._make(data.copy(), False, None)
+            elif (old.grad_fn is None and not old.requires_grad and old.data.shape == data.shape
+                  and old.data.dtype == data.dtype and old.data.flags.writeable):
+                xp.add(old.data, data, out=old.data)
+                old._version_counter.value += 1
+            else:
+                t.grad = _Tensor._make(old.data + data, False, None)
+        else:
+            # recorded (create_graph): a clone owns a writable buffer and stays differentiable
+            t.grad = g.clone() if t.grad is None else t.grad + g
+
+    def vjp(self, node: Any, g: Tensor) -> tuple[Any, ...]:
+        """One step of the chain rule at ``node`` (the graph core's ``vjp`` callback)."""
+        if type(node) is AccumulateGrad:
+            leaf = node.variable
+            if leaf is None:
+                return ()
+            if leaf._hooks:
+                g = _call_hooks(leaf._hooks, g)
+            if self.targets is None:
+                self.accumulate(leaf, g)
+            else:
+                self.captured[node] = g
+            return ()
+        if node._pre_hooks:
+            g = _call_hooks(node._pre_hooks, g)
+        if node._retain is not None:
+            t = node._retain()
+            if t is not None:
+                self.accumulate(t, g)
+        if self.targets is not None and node in self.targets:
+            self.captured[node] = g
+            if node not in self.needed:
+                return ()
+        return _apply_rule(node, g)
+
+
+def _parents(node: Any) -> tuple[Any, ...]:
+    return node._next
+
+
+def _prune(order: list[Any], targets: set[Any]) -> tuple[list[Any], set[Any]]:
+    """Keep the nodes on a path to a target; ``needed``: those whose rule must run."""
+    needed: set[Any] = set()
+    for node in order:  # parents come first
+        for p in node._next:
+            if p is not None and (p in targets or p in needed):
+                needed.add(node)
+                break
+    return [n for n in order if n in needed or n in targets], needed
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    grad_roots: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+    allow_unused: bool = False,
+    accumulate: bool = True,
+) -> tuple[Tensor | None, ...] | None:
+    """The backward pass behind ``Tensor.backward`` and ``chainrule.grad``.
+
+    Without ``inputs``, every leaf's gradient is added to its ``.grad``. With ``inputs``, only
+    the part of the graph leading to them runs, and their gradients are added to their ``.grad``
+    (``accumulate=True``, leaves and non-leaves alike) or returned (``accumulate=False``).
+    """
+    nodes = []
+    for i, t in enumerate(roots):
+        node = edge(t)
+        if node is None:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        nodes.append(node)
+    run = _Pass(create_graph)
+    with set_grad_enabled(create_graph):
+        order = graph.topological_order(nodes, _parents)
+        if inputs is not None:
+            edges = [edge(x) for x in inputs]
+            run.targets = {e for e in edges if e is not None}
+            order, run.needed = _prune(order, run.targets)
+        graph.backward(nodes, grad_roots, _parents, run.vjp, order)
+        result = None
+        if inputs is not None:
+            result = []
+            for i, (x, e) in enumerate(zip(inputs, edges, strict=True)):
+                g = run.captured.get(e) if e is not None else None
+                if accumulate:
+                    if g is not None and not (x.grad_fn is not None and x.retains_grad):
+                        run.accumulate(x, g)
+                    continue
+                if g is None and not allow_unused:
+                    raise RuntimeError(
+                        f"One of the differentiated Tensors (inputs[{i}], shape "
+                        f"{tuple(x.shape)}) appears to not have been used in the graph. Set "
+                        f"allow_unused=True if this is the desired behavior."
+                    )
+                result.append(g if g is None or create_graph else g.detach())
+            result = None if accumulate else tuple(result)
+    if not retain_graph:
+        ran = run.needed  # with inputs, a captured node whose rule did not run keeps its buffers
+        for node in order:
+            if type(node) is Node and (ran is None or node in ran):
+                node._release()
+    return result
+
+
+def _as_list(ts: Any, where: str, what: str) -> list[Tensor]:
+    if type(ts) is _Tensor:
+        return [ts]
+    if not isinstance(ts, Sequence):
+        raise TypeError(f"{where}: {what} must be a Tensor or a sequence of Tensors, got "
+                        f"{type(ts).__name__}")
+    ts = list(ts)
+    for i, t in enumerate(ts):
+        if type(t) is not _Tensor:
+            raise TypeError(f"{where}: {what}[{i}] must be a Tensor, got {type(t).__name__}")
+    return ts
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``: sum_k grad_outputs_k^T d(out_k)/dx.
+
+    Leaves' ``.grad`` are not touched. With ``create_graph=True`` the result is differentiable.
+    """
+    outputs = _as_list(outputs, "grad", "outputs")
+    inputs_t = _as_list(inputs, "grad", "inputs")
+    if not inputs_t:
+        raise RuntimeError("grad: the `inputs` argument cannot be empty")
+    for i, x in enumerate(inputs_t):
+        if not x.requires_grad:
+            raise RuntimeError(
+                f"One of the differentiated Tensors does not require grad (inputs[{i}], shape "
+                f"{tuple(x.shape)})"
+            )
+    seeds = _seeds(outputs, grad_outputs, "grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    return run_backward(
+        outputs, seeds, retain_graph, create_graph, inputs_t, allow_unused, accumulate=False
+    )
+
+
+def _seeds(outputs: Sequence[Tensor], grad_outputs: Any, where: str) -> list[Tensor]:
+    """The gradients backward starts from: ``grad_outputs``, or 1 for scalar outputs."""
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif type(grad_outputs) is _Tensor:
+        grad_outputs = [grad_outputs]
+    else:
+        grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"{where}: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs"
+        )
+    seeds = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs, strict=True)):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        dtype = out.data.dtype
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; outputs[{i}] has "
+                    f"shape {tuple(out.shape)}: pass a gradient of that shape"
+                )
+            g = _Tensor._make(xp.ones(out.data.shape, dtype), False, None)
+        else:
+            if type(g) is not _Tensor:
+                g = _Tensor._make(_Tensor._coerce(g, dtype), False, None)
+            if g.data.shape != out.data.shape:
+                raise RuntimeError(
+                    f"{where}: Mismatch in shape: grad_outputs[{i}] has shape {tuple(g.shape)} "
+                    f"and outputs[{i}] has shape {tuple(out.shape)}"
+                )
+            if g.data.dtype != dtype:
+                g = g.to(dtype=dtype)
+        seeds.append(g)
+    return seeds

@@ -1,0 +1,56 @@
+"""Small helpers shared by the op modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule.tensor.backend import xp
+from chainrule.tensor.tensor import Tensor
+
+Operand = Any  # a Tensor or a Python/NumPy number
+
+
+def data(x: Operand) -> Any:
+    """The array of a Tensor; a number as it is (NumPy keeps the tensor's dtype for it)."""
+    return x.data if type(x) is Tensor else x
+
+
+def check_operand(x: Any, op: str) -> Any:
+    """Accept a Tensor or a real number; anything else is a TypeError naming the op."""
+    if type(x) is Tensor or isinstance(x, int | float | bool | xp.number | xp.bool_):
+        return x
+    if isinstance(x, xp.ndarray):
+        return Tensor._make(x, False, None)
+    raise TypeError(f"{op}: unsupported operand type {type(x).__name__}")
+
+
+def shape_str(x: Operand) -> str:
+    return str(tuple(x.shape)) if type(x) is Tensor else type(x).__name__
+
+
+def broadcast_check(op: str, *xs: Operand) -> None:
+    """Raise a RuntimeError (as PyTorch) showing every operand's whole shape if they do not
+    broadcast."""
+    shapes = [x.data.shape for x in xs if type(x) is Tensor]
+    try:
+        xp.broadcast_shapes(*shapes)
+    except ValueError:
+        shown = " and ".join(str(tuple(s)) for s in shapes)
+        raise RuntimeError(f"{op}: shapes {shown} cannot be broadcast together") from None
+
+
+def wrap_dim(dim: int, ndim: int, op: str) -> int:
+    from chainrule.tensor.tensor import _wrap_dim
+
+    return _wrap_dim(dim, ndim, op)
+
+
+def wrap_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """Normalize ``dim`` (None, int or sequence) to a sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int | xp.integer) else tuple(dim)
+    out = tuple(sorted({wrap_dim(d, ndim, op) for d in dims}))
+    if len(out) != len(dims):
+        raise RuntimeError(f"{op}: dim {dim} appears multiple times in the list of dims")
+    return out

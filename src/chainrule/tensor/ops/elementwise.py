@@ -1,0 +1,789 @@
+"""Elementwise ops: each Function's forward and its derivative rule side by side.
+
+Rules return gradients possibly still broadcast; Function.apply sums them back to each input's
+shape (function.sum_to), so no rule deals with broadcasting. Masks that select where a gradient
+flows (relu, clamp, maximum, where) are constants: they have no derivative, so a rule that
+multiplies or selects with them stays differentiable in ``g`` and its saved inputs.
+
+Primitives with rules: add, sub, mul, div, neg, pow, exp, log, sqrt, sin, cos, tanh, sigmoid,
+relu, abs, sign, clamp, maximum, minimum, where, cast, clone. Compositions: square (a * a),
+reciprocal (1 / a). Comparisons and logical ops return bool tensors and record nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule.tensor import backend
+from chainrule.tensor.backend import xp
+from chainrule.tensor.function import Function, Node
+from chainrule.tensor.ops._util import Operand, broadcast_check, check_operand, data
+from chainrule.tensor.tensor import Tensor, tensor_method
+
+_FLOAT32 = xp.dtype(xp.float32)
+
+
+def _const(array: Any) -> Tensor:
+    """A tensor outside the graph (a mask, a constant)."""
+    return Tensor._make(array, False, None)
+
+
+def _promote(a: Operand, b: Operand) -> tuple[Operand, Operand]:
+    """PyTorch's promotion where NumPy's differs: a Python float with an integer/bool tensor gives
+    float32 (the default dtype, not float64); an integer/bool tensor with a floating tensor takes
+    the floating tensor's dtype (NumPy: int64 with float32 gives float64). NumPy scalars count as
+    Python numbers, as in PyTorch."""
+    if type(a) is Tensor:
+        if type(b) is Tensor:
+            ka, kb = a.data.dtype.kind, b.data.dtype.kind
+            if ka != kb:
+                if ka == "f" and kb in "biu":
+                    b = _const(b.data.astype(a.data.dtype))  # integer tensors need no grad
+                elif kb == "f" and ka in "biu":
+                    a = _const(a.data.astype(b.data.dtype))
+            return a, b
+        tb = type(b)
+        if tb is float:
+            if a.data.dtype.kind in "biu":
+                a = _const(a.data.astype(_FLOAT32))
+        elif tb is not int and tb is not bool and isinstance(b, xp.generic):
+            return _promote(a, b.item())
+        return a, b
+    if type(b) is Tensor:
+        b, a = _promote(b, a)
+    return a, b
+
+
+def _binary(fn: type[Function], op: str, a: Operand, b: Operand) -> Tensor:
+    a, b = _promote(check_operand(a, op), check_operand(b, op))
+    try:
+        return fn.apply(a, b)
+    except ValueError:
+        broadcast_check(op, a, b)
+        raise
+
+
+def _tensor_arg(a: Any, op: str) -> Tensor:
+    if type(a) is not Tensor:
+        if isinstance(a, xp.ndarray):
+            return _const(a)
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(a).__name__}")
+    return a
+
+
+def _floating(a: Any, op: str) -> Tensor:
+    """The input of a transcendental op: integer and bool tensors become float32 (PyTorch)."""
+    if type(a) is not Tensor:
+        a = _tensor_arg(a, op)
+    if a.data.dtype.kind != "f":
+        return _const(a.data.astype(_FLOAT32))
+    return a
+
+
+# ----- arithmetic ------------------------------------------------------------------------------
+class Add(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        return data(a) + data(b)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, Tensor]:
+        return g, g  # d(a+b)/da = d(a+b)/db = 1
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        return data(a) - data(b)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, Tensor | None]:
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        if ctx.needs_input_grad:
+            # d(ab)/da = b, d(ab)/db = a: keep only what a needed gradient uses
+            ctx.save_for_backward(b if ctx.needs_input_grad[0] else None,
+                                  a if ctx.needs_input_grad[1] else None)
+        return data(a) * data(b)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        b, a = ctx.saved_tensors
+        return (None if b is None else g * b), (None if a is None else g * a)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        return data(a) / data(b)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        ga = g / b if ctx.needs_input_grad[0] else None  # d(a/b)/da = 1/b
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None  # d(a/b)/db = -a/b^2
+        return ga, gb
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        return -a.data
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        return -g
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        ctx.save_for_backward(a, b)  # a no-op when no gradient is needed
+        return data(a) ** data(b)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (PyTorch: avoids 0 * inf at a == 0)
+            if type(b) is Tensor:
+                ga = _zero_where(b.data == 0, g * b * a ** (b - 1))
+            elif b == 0:
+                ga = _const(xp.zeros_like(g.data))
+            else:
+                ga = g * b * a ** (b - 1)
+        if ctx.needs_input_grad[1]:
+            # d(a^b)/db = a^b ln(a), taken as 0 where a == 0 and b >= 0 (PyTorch: the limit)
+            at = a if type(a) is Tensor else _const(xp.asarray(a, dtype=g.data.dtype))
+            zero_base = (at.data == 0) & (data(b) >= 0)
+            gb = g * _zero_where(zero_base, (at ** b) * log(at))
+        return ga, gb
+
+
+# ----- unary -----------------------------------------------------------------------------------
+class Exp(Function):
+    save_output = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        with xp.errstate(over="ignore"):
+            return xp.exp(a.data)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        return g * ctx.output  # d e^a / da = e^a
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        ctx.save_for_backward(a)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return xp.log(a.data)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g / a  # d ln(a) / da = 1/a
+
+
+class Sqrt(Function):
+    save_output = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        with xp.errstate(invalid="ignore"):
+            return xp.sqrt(a.data)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        return g / (2 * ctx.output)  # d sqrt(a)/da = 1 / (2 sqrt(a))
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        ctx.save_for_backward(a)
+        return xp.sin(a.data)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g * cos(a)  # d sin(a)/da = cos(a)
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        ctx.save_for_backward(a)
+        return xp.cos(a.data)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g * -sin(a)  # d cos(a)/da = -sin(a)
+
+
+class Tanh(Function):
+    save_output = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        return xp.tanh(a.data)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        y = ctx.output
+        return g * (1 - y * y)  # d tanh(a)/da = 1 - tanh(a)^2
+
+
+class Sigmoid(Function):
+    save_output = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        # 1 / (1 + e^-a) is accurate for every a: for a << 0, e^-a overflows to inf and the
+        # result is 0 (the true value underflows too); only the overflow warning is silenced.
+        with xp.errstate(over="ignore"):
+            return 1 / (1 + xp.exp(-a.data))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        y = ctx.output
+        return g * y * (1 - y)  # d s(a)/da = s(a) (1 - s(a))
+
+
+class Relu(Function):
+    save_output = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        return xp.maximum(a.data, 0)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        # 1 where the result is positive, 0 elsewhere (0 at a == 0, as PyTorch)
+        return _zero_where(~(ctx.output.data > 0), g)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        ctx.save_for_backward(a)
+        return xp.abs(a.data)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g * _const(xp.sign(a.data))  # d|a|/da = sign(a) (0 at a == 0, as PyTorch)
+
+
+class Sign(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        x = a.data
+        return x.copy() if x.dtype.kind == "b" else xp.sign(x)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        return _const(xp.zeros_like(g.data))  # piecewise constant: the derivative is 0
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, lo: Operand, hi: Operand) -> Any:
+        ctx.save_for_backward(a, lo, hi)
+        if lo is None:
+            return xp.minimum(a.data, data(hi))
+        if hi is None:
+            return xp.maximum(a.data, data(lo))
+        return xp.minimum(xp.maximum(a.data, data(lo)), data(hi))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        # PyTorch's subgradient: a gets 1 on the closed interval [lo, hi]; a bound gets 1 where it
+        # is the result (lo where a < lo and lo < hi; hi where a > hi or hi < lo)
+        a, lo, hi = ctx.saved_tensors
+        x, lo_d, hi_d = a.data, data(lo), data(hi)
+        need = ctx.needs_input_grad
+        ga = g_lo = g_hi = None
+        if need[0]:
+            if lo is None:
+                keep = x <= hi_d
+            elif hi is None:
+                keep = x >= lo_d
+            else:
+                keep = (x >= lo_d) & (x <= hi_d)
+            ga = _zero_where(~keep, g)
+        if need[1]:
+            keep = x < lo_d if hi is None else (x < lo_d) & (lo_d < hi_d)
+            g_lo = _zero_where(~keep, g)
+        if need[2]:
+            keep = x > hi_d if lo is None else (x > hi_d) | (hi_d < lo_d)
+            g_hi = _zero_where(~keep, g)
+        return ga, g_lo, g_hi
+
+
+class Maximum(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        ctx.save_for_backward(a, b)
+        return xp.maximum(data(a), data(b))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        return _select_grads(ctx, g, data(a), data(b))
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        ctx.save_for_backward(a, b)
+        return xp.minimum(data(a), data(b))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        return _select_grads(ctx, g, data(b), data(a))
+
+
+def _select_grads(ctx: Node, g: Tensor, x: Any, y: Any) -> tuple[Tensor | None, Tensor | None]:
+    """Gradients of max(x, y) (min(a, b) is max with the roles swapped): the larger operand gets
+    g, the smaller 0, and ties split it 0.5/0.5 (PyTorch). NaN operands: both get g."""
+    tie = x == y
+    if tie.any():
+        g = g * _const(xp.where(tie, 0.5, 1.0).astype(g.data.dtype))
+    ga = _zero_where(x < y, g) if ctx.needs_input_grad[0] else None
+    gb = _zero_where(x > y, g) if ctx.needs_input_grad[1] else None
+    return ga, gb
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx: Node, cond: Tensor, a: Operand, b: Operand) -> Any:
+        ctx.save_for_backward(cond)
+        return xp.where(cond.data, data(a), data(b))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[None, Tensor | None, Tensor | None]:
+        (cond,) = ctx.saved_tensors
+        ga = Where.apply(cond, g, 0) if ctx.needs_input_grad[1] else None
+        gb = Where.apply(cond, 0, g) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+def _zero_where(mask: Any, x: Tensor) -> Tensor:
+    """``x`` with zeros where the bool array ``mask`` is set (a constant selection)."""
+    return Where.apply(_const(mask), 0, x)
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, np_dtype: Any) -> Any:
+        ctx.in_dtype = a.data.dtype
+        return a.data.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
+        return g.to(dtype=ctx.in_dtype), None
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        return a.data.copy()
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        return g
+
+
+# ----- public functions ------------------------------------------------------------------------
+@tensor_method("to")
+def to(a: Tensor, dtype: Any = None, device: str | None = None, copy: bool = False) -> Tensor:
+    """The tensor with elements of ``dtype`` (differentiable between float types)."""
+    if isinstance(dtype, str) and dtype == "cpu" and device is None:
+        dtype, device = None, "cpu"
+    if device not in (None, "cpu"):
+        raise RuntimeError(f"to: device {device!r} is not available (this backend is 'cpu')")
+    if dtype is None:
+        return a.clone() if copy else a
+    np_dtype = backend.to_np_dtype(dtype)
+    if np_dtype == a.data.dtype and not copy:
+        return a
+    return Cast.apply(a, np_dtype)
+
+
+@tensor_method("clone")
+def clone(a: Tensor) -> Tensor:
+    """A copy with its own storage; gradients flow through it."""
+    return Clone.apply(a)
+
+
+def _cast_method(np_dtype: Any) -> Any:
+    def method(a: Tensor) -> Tensor:
+        return to(a, np_dtype)
+
+    return method
+
+
+for _name, _dt in (("float", xp.float32), ("double", xp.float64), ("half", xp.float16),
+                   ("long", xp.int64), ("int", xp.int32), ("bool", xp.bool_)):
+    setattr(Tensor, _name, _cast_method(_dt))
+
+
+@tensor_method(["add", "__add__"])
+def add(a: Operand, b: Operand, alpha: float = 1) -> Tensor:
+    """a + alpha * b, broadcasting."""
+    return _binary(Add, "add", a, b if alpha == 1 else b * alpha)
+
+
+@tensor_method("__radd__")
+def _radd(a: Tensor, b: Operand) -> Tensor:
+    return _binary(Add, "add", b, a)
+
+
+@tensor_method(["sub", "__sub__"])
+def sub(a: Operand, b: Operand, alpha: float = 1) -> Tensor:
+    """a - alpha * b, broadcasting."""
+    return _binary(Sub, "sub", a, b if alpha == 1 else b * alpha)
+
+
+@tensor_method("__rsub__")
+def _rsub(a: Tensor, b: Operand) -> Tensor:
+    return _binary(Sub, "sub", b, a)
+
+
+@tensor_method(["mul", "__mul__"])
+def mul(a: Operand, b: Operand) -> Tensor:
+    """a * b elementwise, broadcasting."""
+    return _binary(Mul, "mul", a, b)
+
+
+@tensor_method("__rmul__")
+def _rmul(a: Tensor, b: Operand) -> Tensor:
+    return _binary(Mul, "mul", b, a)
+
+
+@tensor_method(["div", "__truediv__"])
+def div(a: Operand, b: Operand) -> Tensor:
+    """a / b elementwise (true division; x/0 gives inf or nan as in IEEE arithmetic)."""
+    if type(a) is Tensor and a.data.dtype.kind in "biu" and (
+        type(b) is not Tensor or b.data.dtype.kind in "biu"
+    ):
+        a = a.to(dtype=xp.float32)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        return _binary(Div, "div", a, b)
+
+
+@tensor_method("__rtruediv__")
+def _rdiv(a: Tensor, b: Operand) -> Tensor:
+    if a.data.dtype.kind in "biu":
+        a = a.to(dtype=xp.float32)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        return _binary(Div, "div", b, a)
+
+
+@tensor_method(["neg", "__neg__"])
+def neg(a: Tensor) -> Tensor:
+    """-a."""
+    return Neg.apply(a)
+
+
+@tensor_method(["pow", "__pow__"])
+def pow(a: Operand, b: Operand) -> Tensor:
+    """a ** b elementwise; NaN where a < 0 and b is not an integer (real result undefined)."""
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _binary(Pow, "pow", a, b)
+
+
+@tensor_method("__rpow__")
+def _rpow(a: Tensor, b: Operand) -> Tensor:
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _binary(Pow, "pow", b, a)
+
+
+@tensor_method("exp")
+def exp(a: Tensor) -> Tensor:
+    """e^a."""
+    return Exp.apply(_floating(a, "exp"))
+
+
+@tensor_method("log")
+def log(a: Tensor) -> Tensor:
+    """Natural logarithm (-inf at 0, nan below 0, as PyTorch)."""
+    return Log.apply(_floating(a, "log"))
+
+
+@tensor_method("sqrt")
+def sqrt(a: Tensor) -> Tensor:
+    """Square root (nan below 0; the derivative 1 / (2 sqrt(a)) is inf at 0, as PyTorch)."""
+    return Sqrt.apply(_floating(a, "sqrt"))
+
+
+@tensor_method("sin")
+def sin(a: Tensor) -> Tensor:
+    """sin(a)."""
+    return Sin.apply(_floating(a, "sin"))
+
+
+@tensor_method("cos")
+def cos(a: Tensor) -> Tensor:
+    """cos(a)."""
+    return Cos.apply(_floating(a, "cos"))
+
+
+@tensor_method("tanh")
+def tanh(a: Tensor) -> Tensor:
+    """tanh(a) = (e^a - e^-a) / (e^a + e^-a)."""
+    return Tanh.apply(_floating(a, "tanh"))
+
+
+@tensor_method("sigmoid")
+def sigmoid(a: Tensor) -> Tensor:
+    """1 / (1 + e^-a), without overflow trouble for large |a|."""
+    return Sigmoid.apply(_floating(a, "sigmoid"))
+
+
+@tensor_method("relu")
+def relu(a: Tensor) -> Tensor:
+    """max(a, 0) (derivative 0 at a == 0, as PyTorch)."""
+    return Relu.apply(_tensor_arg(a, "relu"))
+
+
+@tensor_method(["abs", "absolute", "__abs__"])
+def abs(a: Tensor) -> Tensor:
+    """|a| (derivative sign(a): 0 at a == 0, as PyTorch)."""
+    return Abs.apply(_tensor_arg(a, "abs"))
+
+
+absolute = abs
+
+
+@tensor_method("sign")
+def sign(a: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of a (its derivative is 0 everywhere)."""
+    return Sign.apply(_tensor_arg(a, "sign"))
+
+
+@tensor_method("square")
+def square(a: Tensor) -> Tensor:
+    """a * a (a composition)."""
+    a = _tensor_arg(a, "square")
+    return mul(a, a)
+
+
+@tensor_method("reciprocal")
+def reciprocal(a: Tensor) -> Tensor:
+    """1 / a (a composition; integer tensors give float32, as PyTorch)."""
+    return _rdiv(_tensor_arg(a, "reciprocal"), 1.0)
+
+
+def _bound(x: Any, op: str) -> Any:
+    if x is None or type(x) is Tensor:
+        return x
+    return check_operand(x, op)
+
+
+@tensor_method(["clamp", "clip"])
+def clamp(a: Tensor, min: Operand = None, max: Operand = None) -> Tensor:
+    """min(max(a, min), max) elementwise (all results are ``max`` where min > max); the
+    derivative is 1 on the closed interval [min, max] and 0 outside it (PyTorch)."""
+    a = _tensor_arg(a, "clamp")
+    lo, hi = _bound(min, "clamp"), _bound(max, "clamp")
+    if lo is None and hi is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if lo is not None:
+        a, lo = _promote(a, lo)
+    if hi is not None:
+        a, hi = _promote(a, hi)
+        if type(lo) is Tensor and lo.data.dtype.kind != a.data.dtype.kind:
+            a, lo = _promote(a, lo)  # hi made a floating
+    try:
+        return Clamp.apply(a, lo, hi)
+    except ValueError:
+        broadcast_check("clamp", a, *(x for x in (lo, hi) if x is not None))
+        raise
+
+
+clip = clamp
+
+
+@tensor_method("clamp_min")
+def clamp_min(a: Tensor, min: Operand) -> Tensor:
+    """max(a, min) elementwise, as clamp(a, min=min)."""
+    return clamp(a, min=min)
+
+
+@tensor_method("clamp_max")
+def clamp_max(a: Tensor, max: Operand) -> Tensor:
+    """min(a, max) elementwise, as clamp(a, max=max)."""
+    return clamp(a, max=max)
+
+
+@tensor_method("maximum")
+def maximum(a: Tensor, b: Tensor) -> Tensor:
+    """Elementwise max(a, b), broadcasting; NaN if either is NaN; ties split the gradient."""
+    return _binary(Maximum, "maximum", a, b)
+
+
+@tensor_method("minimum")
+def minimum(a: Tensor, b: Tensor) -> Tensor:
+    """Elementwise min(a, b), broadcasting; NaN if either is NaN; ties split the gradient."""
+    return _binary(Minimum, "minimum", a, b)
+
+
+def where(condition: Tensor, input: Operand, other: Operand) -> Tensor:
+    """input where condition is True, else other (broadcasting; either may be a number)."""
+    if type(condition) is not Tensor:
+        raise TypeError(f"where: condition must be a bool Tensor, got {type(condition).__name__}")
+    if condition.data.dtype.kind != "b":
+        raise RuntimeError(
+            f"where: expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{condition.dtype!r}"
+        )
+    a, b = check_operand(input, "where"), check_operand(other, "where")
+    if type(a) is not Tensor and type(b) is not Tensor:
+        dt = backend.asarray([a, b]).dtype  # two numbers: PyTorch's default dtypes
+        a, b = _const(xp.asarray(a, dt)), _const(xp.asarray(b, dt))
+    else:
+        a, b = _promote(a, b)
+    try:
+        return Where.apply(condition, a, b)
+    except ValueError:
+        broadcast_check("where", condition, a, b)
+        raise
+
+
+@tensor_method("where")
+def _where_method(a: Tensor, condition: Tensor, other: Operand) -> Tensor:
+    return where(condition, a, other)
+
+
+# ----- comparisons and logical ops (bool results, no gradient) --------------------------------
+_NUMBER = (int, float, bool, xp.number, xp.bool_)
+
+
+def _compare(ufunc: Any, op: str, a: Any, b: Any) -> Tensor:
+    a, b = check_operand(a, op), check_operand(b, op)
+    try:
+        return _const(ufunc(data(a), data(b)))
+    except ValueError:
+        broadcast_check(op, a, b)
+        raise
+
+
+def _comparison(ufunc: Any, op: str, symbol: str) -> tuple[Any, Any]:
+    def fn(a: Operand, b: Operand) -> Tensor:
+        return _compare(ufunc, op, a, b)
+
+    def dunder(a: Tensor, b: Any) -> Any:
+        if type(b) is not Tensor and not isinstance(b, (*_NUMBER, xp.ndarray)):
+            return NotImplemented
+        return _compare(ufunc, op, a, b)
+
+    fn.__name__ = fn.__qualname__ = op
+    fn.__doc__ = f"a {symbol} b elementwise, broadcasting: a bool tensor (no gradient)."
+    dunder.__name__ = dunder.__qualname__ = f"__{op}__"
+    return fn, dunder
+
+
+eq, _eq = _comparison(xp.equal, "eq", "==")
+ne, _ne = _comparison(xp.not_equal, "ne", "!=")
+lt, _lt = _comparison(xp.less, "lt", "<")
+le, _le = _comparison(xp.less_equal, "le", "<=")
+gt, _gt = _comparison(xp.greater, "gt", ">")
+ge, _ge = _comparison(xp.greater_equal, "ge", ">=")
+for _fn, _dunder in ((eq, _eq), (ne, _ne), (lt, _lt), (le, _le), (gt, _gt), (ge, _ge)):
+    setattr(Tensor, _fn.__name__, _fn)
+    setattr(Tensor, _dunder.__name__, _dunder)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+@tensor_method("isnan")
+def isnan(a: Tensor) -> Tensor:
+    """True where a is NaN."""
+    return _const(xp.isnan(_tensor_arg(a, "isnan").data))
+
+
+@tensor_method("isinf")
+def isinf(a: Tensor) -> Tensor:
+    """True where a is +inf or -inf."""
+    return _const(xp.isinf(_tensor_arg(a, "isinf").data))
+
+
+@tensor_method("isfinite")
+def isfinite(a: Tensor) -> Tensor:
+    """True where a is neither inf nor NaN."""
+    return _const(xp.isfinite(_tensor_arg(a, "isfinite").data))
+
+
+def _logical(ufunc: Any, op: str, doc: str) -> Any:
+    def fn(a: Operand, b: Operand) -> Tensor:
+        return _compare(ufunc, op, a, b)
+
+    fn.__name__ = fn.__qualname__ = op
+    fn.__doc__ = doc
+    return fn
+
+
+logical_and = _logical(xp.logical_and, "logical_and", "a and b elementwise (nonzero is True).")
+logical_or = _logical(xp.logical_or, "logical_or", "a or b elementwise (nonzero is True).")
+logical_xor = _logical(xp.logical_xor, "logical_xor", "a xor b elementwise (nonzero is True).")
+for _fn in (logical_and, logical_or, logical_xor):
+    setattr(Tensor, _fn.__name__, _fn)
+
+
+@tensor_method("logical_not")
+def logical_not(a: Tensor) -> Tensor:
+    """not a elementwise (zero is False): a bool tensor."""
+    return _const(xp.logical_not(_tensor_arg(a, "logical_not").data))
+
+
+def _bitwise(ufunc: Any, op: str, symbol: str, reflected: bool) -> Any:
+    def dunder(a: Tensor, b: Any) -> Any:
+        if type(b) is not Tensor and not isinstance(b, int | xp.integer | xp.bool_ | xp.ndarray):
+            return NotImplemented  # Python then raises TypeError (a float operand, say)
+        for t in (a, b):
+            if type(t) is Tensor and t.data.dtype.kind not in "biu":
+                raise RuntimeError(
+                    f"{symbol} ({op}) is only implemented on integer and bool tensors, got "
+                    f"{t.dtype!r}"
+                )
+        return _compare(ufunc, op, b, a) if reflected else _compare(ufunc, op, a, b)
+
+    dunder.__name__ = dunder.__qualname__ = f"__{'r' if reflected else ''}{op[8:]}__"
+    return dunder
+
+
+for _ufunc, _op, _sym in ((xp.bitwise_and, "bitwise_and", "&"), (xp.bitwise_or, "bitwise_or", "|"),
+                          (xp.bitwise_xor, "bitwise_xor", "^")):
+    for _reflected in (False, True):
+        _d = _bitwise(_ufunc, _op, _sym, _reflected)
+        setattr(Tensor, _d.__name__, _d)
+
+
+@tensor_method("__invert__")
+def _invert(a: Tensor) -> Tensor:
+    if a.data.dtype.kind not in "biu":
+        raise TypeError(
+            f"~ (operator.invert) is only implemented on integer and bool tensors, got {a.dtype!r}"
+        )
+    return _const(xp.invert(a.data))
+
+
+__all__ = [
+    "abs", "absolute", "add", "clamp", "clamp_max", "clamp_min", "clip", "clone", "cos", "div",
+    "eq", "exp", "ge", "greater", "greater_equal", "gt", "isfinite", "isinf", "isnan", "le",
+    "less", "less_equal", "log", "logical_and", "logical_not", "logical_or", "logical_xor", "lt",
+    "maximum", "minimum", "mul", "ne", "neg", "not_equal", "pow", "reciprocal", "relu", "sigmoid",
+    "sign", "sin", "sqrt", "square", "sub", "tanh", "to", "where",
+]

@@ -1,0 +1,609 @@
+"""Shape and movement ops: reshape/view, expand, transpose/permute, squeeze/unsqueeze, cat, ...
+
+Primitives (each with its rule): Reshape, Expand, Permute, Cat, Flip, Repeat; slicing is the
+``Slice`` primitive of ops/index.py. The rest are compositions: transpose/T/mT/movedim are
+permutes, squeeze/unsqueeze/flatten/unflatten reshapes, stack is unsqueeze + cat, split/chunk/
+narrow/unbind are slices, pad writes x into a filled tensor (index_put) or reads it through
+clamped/reflected indices (index_select).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from chainrule.tensor.backend import xp
+from chainrule.tensor.function import Function, Node
+from chainrule.tensor.ops._util import wrap_dim, wrap_dims
+from chainrule.tensor.ops.index import IndexPut, Slice, index_select
+from chainrule.tensor.tensor import Tensor, tensor_method
+
+
+def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        shape = tuple(shape[0])
+    return tuple(int(n) for n in shape)
+
+
+class Reshape(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, shape: tuple[int, ...]) -> Any:
+        ctx.in_shape = a.data.shape
+        return a.data.reshape(shape)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
+        return g.reshape(ctx.in_shape), None
+
+
+class ReshapeCopy(Reshape):
+    """Reshape of an array whose strides allow no view (a transposed one, say): the result is a
+    copy, as PyTorch's reshape gives then, so it is not marked a view."""
+
+    is_view = False
+
+
+def _reshape(a: Tensor, shape: tuple[int, ...], op: str = "reshape") -> Tensor:
+    if a.data.flags.c_contiguous or xp.may_share_memory(a.data.reshape(shape), a.data):
+        return Reshape.apply(a, shape)
+    if op == "view":
+        raise RuntimeError(
+            f"view: shape {shape} is not compatible with the input's memory layout (shape "
+            f"{tuple(a.shape)}, strides {a.data.strides}: not contiguous); use .reshape(...) "
+            f"instead"
+        )
+    return ReshapeCopy.apply(a, shape)
+
+
+class Expand(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, shape: tuple[int, ...]) -> Any:
+        return xp.broadcast_to(a.data, shape)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
+        return g, None  # summed back to the input's shape by Function.apply (sum_to)
+
+
+def _check_shape(a: Tensor, shape: tuple[int, ...], op: str) -> None:
+    n = a.data.size
+    known = math.prod(s for s in shape if s != -1)
+    if shape.count(-1) > 1 or (shape.count(-1) == 0 and known != n) or (
+        shape.count(-1) == 1 and (known == 0 or n % known)
+    ):
+        raise RuntimeError(
+            f"{op}: shape {shape} is invalid for input of size {n} (shape {tuple(a.shape)})"
+        )
+
+
+@tensor_method("reshape")
+def reshape(a: Tensor, *shape: Any) -> Tensor:
+    """The same elements in a new shape (one size may be -1: inferred); a view when the
+    input's layout allows one, else a copy."""
+    shape = _shape_arg(shape)
+    _check_shape(a, shape, "reshape")
+    if shape == a.data.shape:
+        return a
+    return _reshape(a, shape)
+
+
+@tensor_method("view")
+def view(a: Tensor, *shape: Any) -> Tensor:
+    """The same elements in a new shape, always a view (RuntimeError when the layout of a
+    non-contiguous input allows none: use reshape)."""
+    shape = _shape_arg(shape)
+    _check_shape(a, shape, "view")
+    if shape == a.data.shape:
+        return a
+    return _reshape(a, shape, "view")
+
+
+@tensor_method(["expand", "broadcast_to"])
+def expand(a: Tensor, *shape: Any) -> Tensor:
+    """A broadcast view of ``a`` with the given shape (-1 keeps a size)."""
+    shape = _shape_arg(shape)
+    lead = len(shape) - a.data.ndim
+    if lead < 0:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to "
+            f"the number of dimensions in the tensor ({a.data.ndim}); shape {tuple(a.shape)}"
+        )
+    full = tuple(
+        a.data.shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(shape)
+    )
+    if full == a.data.shape:
+        return a
+    try:
+        return Expand.apply(a, full)
+    except ValueError:
+        raise RuntimeError(
+            f"expand: the expanded size {full} must match the existing size {tuple(a.shape)} at "
+            f"each non-singleton dimension"
+        ) from None
+
+
+@tensor_method("view_as")
+def view_as(a: Tensor, other: Tensor) -> Tensor:
+    """``a`` viewed with ``other``'s shape."""
+    return view(a, other.data.shape)
+
+
+@tensor_method("reshape_as")
+def reshape_as(a: Tensor, other: Tensor) -> Tensor:
+    """``a`` reshaped to ``other``'s shape."""
+    return reshape(a, other.data.shape)
+
+
+@tensor_method("expand_as")
+def expand_as(a: Tensor, other: Tensor) -> Tensor:
+    """``a`` broadcast to ``other``'s shape."""
+    return expand(a, other.data.shape)
+
+
+@tensor_method("flatten")
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Dimensions start_dim..end_dim merged into one (a 0-d tensor becomes shape (1,))."""
+    shape = a.data.shape
+    if not shape:
+        return Reshape.apply(a, (1,))
+    s = wrap_dim(start_dim, len(shape), "flatten")
+    e = wrap_dim(end_dim, len(shape), "flatten")
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
+                           f"({end_dim}) for a tensor of shape {tuple(shape)}")
+    new = (*shape[:s], math.prod(shape[s:e + 1]), *shape[e + 1:])
+    return a if new == shape else _reshape(a, new)
+
+
+@tensor_method("unflatten")
+def unflatten(a: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Dimension ``dim`` split into ``sizes`` (one may be -1)."""
+    d = wrap_dim(dim, a.data.ndim, "unflatten")
+    shape = a.data.shape
+    sizes = tuple(int(n) for n in sizes)
+    n = shape[d]
+    known = math.prod(s for s in sizes if s != -1)
+    if not sizes or sizes.count(-1) > 1 or (-1 not in sizes and known != n) or (
+        -1 in sizes and (known == 0 or n % known)
+    ):
+        raise RuntimeError(f"unflatten: sizes {sizes} don't multiply up to the size of dim {d} "
+                           f"({n}) of the input of shape {tuple(shape)}")
+    if -1 in sizes:
+        sizes = tuple(n // known if s == -1 else s for s in sizes)
+    return reshape(a, (*shape[:d], *sizes, *shape[d + 1:]))
+
+
+@tensor_method("squeeze")
+def squeeze(a: Tensor, dim: Any = None) -> Tensor:
+    """A view without the size-1 dimensions (those in ``dim`` only, an int or a tuple)."""
+    shape = a.data.shape
+    if dim is None:
+        new = tuple(n for n in shape if n != 1)
+    else:
+        dims = wrap_dims(dim, len(shape), "squeeze")
+        new = tuple(n for i, n in enumerate(shape) if n != 1 or i not in dims)
+    return a if new == shape else Reshape.apply(a, new)
+
+
+@tensor_method("unsqueeze")
+def unsqueeze(a: Tensor, dim: int) -> Tensor:
+    """A view with a size-1 dimension inserted at ``dim`` (in [-ndim-1, ndim])."""
+    shape = a.data.shape
+    d = wrap_dim(dim, len(shape) + 1, "unsqueeze")
+    return Reshape.apply(a, (*shape[:d], 1, *shape[d:]))
+
+
+# ----- permutations --------------------------------------------------------------------------
+class Permute(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
+        ctx.dims = dims
+        return a.data.transpose(dims)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
+        dims = ctx.dims
+        inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))  # argsort(dims)
+        return Permute.apply(g, inverse), None
+
+
+def _dims_arg(dims: tuple[Any, ...]) -> tuple[Any, ...]:
+    if len(dims) == 1 and isinstance(dims[0], tuple | list):
+        return tuple(dims[0])
+    return dims
+
+
+@tensor_method("permute")
+def permute(a: Tensor, *dims: Any) -> Tensor:
+    """A view with the dimensions reordered: result dim i is input dim dims[i]."""
+    dims = _dims_arg(dims)
+    nd = a.data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(f"permute: the number of dims ({len(dims)}: {dims}) does not match "
+                           f"the tensor's ({nd}: shape {tuple(a.shape)})")
+    w = tuple(wrap_dim(d, nd, "permute") for d in dims)
+    if len(set(w)) != nd:
+        raise RuntimeError(f"permute: duplicate dims are not allowed, got {dims}")
+    return a if w == tuple(range(nd)) else Permute.apply(a, w)
+
+
+@tensor_method(["transpose", "swapaxes", "swapdims"])
+def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
+    """A view with dimensions dim0 and dim1 swapped."""
+    nd = a.data.ndim
+    d0 = wrap_dim(dim0, nd, "transpose")
+    d1 = wrap_dim(dim1, nd, "transpose")
+    if d0 == d1:
+        return a
+    dims = list(range(nd))
+    dims[d0], dims[d1] = d1, d0
+    return Permute.apply(a, tuple(dims))
+
+
+@tensor_method("movedim")
+def movedim(a: Tensor, source: Any, destination: Any) -> Tensor:
+    """A view with dimensions ``source`` moved to positions ``destination`` (others in order)."""
+    nd = a.data.ndim
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: invalid source or destination dims: source ({src}) and "
+                           f"destination ({dst}) must have the same number of elements")
+    src = tuple(wrap_dim(d, nd, "movedim") for d in src)
+    dst = tuple(wrap_dim(d, nd, "movedim") for d in dst)
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in source {source} or destination "
+                           f"{destination}")
+    order = [d for d in range(nd) if d not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        order.insert(d, s)
+    return permute(a, order)
+
+
+def _T(a: Tensor) -> Tensor:
+    """All dimensions reversed (PyTorch deprecates it for ndim != 2 but allows it)."""
+    nd = a.data.ndim
+    return a if nd < 2 else Permute.apply(a, tuple(range(nd - 1, -1, -1)))
+
+
+def _mT(a: Tensor) -> Tensor:
+    """The last two dimensions swapped (a batch of matrices transposed)."""
+    nd = a.data.ndim
+    if nd < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices; got "
+                           f"a {nd}-D tensor of shape {tuple(a.shape)}")
+    return Permute.apply(a, (*range(nd - 2), nd - 1, nd - 2))
+
+
+tensor_method("T")(property(_T, doc=_T.__doc__))
+tensor_method("mT")(property(_mT, doc=_mT.__doc__))
+
+
+# ----- joining -------------------------------------------------------------------------------
+class Cat(Function):
+    @staticmethod
+    def forward(ctx: Node, *args: Any) -> Any:
+        dim = args[-1]
+        arrays = [t.data for t in args[:-1]]
+        if ctx.needs_input_grad:
+            ctx.dim = dim
+            ctx.sizes = [x.shape[dim] for x in arrays]
+        return xp.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, ...]:
+        # each input receives its own slab of g along dim
+        grads: list[Tensor | None] = []
+        start = 0
+        lead = (slice(None),) * ctx.dim
+        for needed, n in zip(ctx.needs_input_grad, ctx.sizes, strict=False):
+            grads.append(Slice.apply(g, (*lead, slice(start, start + n)), True) if needed
+                         else None)
+            start += n
+        return (*grads, None)
+
+
+def _tensor_list(tensors: Any, op: str) -> list[Tensor]:
+    if type(tensors) is Tensor or not isinstance(tensors, Sequence):
+        raise TypeError(f"{op}: expected a sequence of tensors, got {type(tensors).__name__}")
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty list of tensors")
+    for i, t in enumerate(tensors):
+        if type(t) is not Tensor:
+            raise TypeError(f"{op}: expected a sequence of tensors, got {type(t).__name__} at "
+                            f"position {i}")
+    return tensors
+
+
+def _shapes(tensors: Sequence[Tensor]) -> str:
+    shapes = [str(tuple(t.shape)) for t in tensors]
+    return shapes[0] if len(shapes) == 1 else ", ".join(shapes[:-1]) + " and " + shapes[-1]
+
+
+def _promote(tensors: list[Tensor]) -> list[Tensor]:
+    """PyTorch's promotion for joined tensors: bool < int < float, then the wider type."""
+    dtypes = {t.data.dtype for t in tensors}
+    if len(dtypes) == 1:
+        return tensors
+    floats = [d for d in dtypes if d.kind == "f"]
+    target = max(floats, key=lambda d: d.itemsize) if floats else xp.result_type(*dtypes)
+    return [t if t.data.dtype == target else t.to(dtype=target) for t in tensors]
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """The tensors joined along ``dim`` (all other sizes equal)."""
+    tensors = _tensor_list(tensors, "cat")
+    for i, t in enumerate(tensors):
+        if t.data.ndim == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
+                               f"concatenated")
+    # legacy PyTorch rule: a 1-D empty tensor is skipped, whatever the others' shapes
+    kept = [t for t in tensors if t.data.shape != (0,)]
+    if kept and len(kept) != len(tensors) and any(t.data.ndim != 1 for t in kept):
+        tensors = kept
+    d = wrap_dim(dim, tensors[0].data.ndim, "cat")
+    tensors = _promote(tensors)
+    try:
+        return Cat.apply(*tensors, d)
+    except ValueError:
+        if len({t.data.ndim for t in tensors}) > 1:
+            raise RuntimeError(f"cat: tensors must have the same number of dimensions: got "
+                               f"{_shapes(tensors)}") from None
+        raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}: got "
+                           f"{_shapes(tensors)}") from None
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """The tensors (all of one shape) joined along a new dimension ``dim``."""
+    tensors = _tensor_list(tensors, "stack")
+    shape = tensors[0].data.shape
+    for i, t in enumerate(tensors):
+        if t.data.shape != shape:
+            raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
+                               f"{tuple(shape)} at entry 0 and {tuple(t.shape)} at entry {i}")
+    d = wrap_dim(dim, len(shape) + 1, "stack")
+    new = (*shape[:d], 1, *shape[d:])
+    return cat([Reshape.apply(t, new) for t in tensors], d)
+
+
+# ----- splitting -----------------------------------------------------------------------------
+def _slab(a: Tensor, dim: int, start: int, stop: int) -> Tensor:
+    return Slice.apply(a, (*(slice(None),) * dim, slice(start, stop)), True)
+
+
+@tensor_method("narrow")
+def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A view of elements start..start+length-1 along ``dim``."""
+    if a.data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, a.data.ndim, "narrow")
+    n = a.data.shape[d]
+    start, length = int(start), int(length)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], "
+                         f"but got {start})")
+    if start < 0:
+        start += n
+    if length < 0:
+        raise RuntimeError(f"narrow: length must be non-negative, got {length}")
+    if start + length > n:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
+                           f"({n}) of dim {d} (shape {tuple(a.shape)})")
+    return _slab(a, d, start, start + length)
+
+
+def _split_sizes(n: int, split_size: int, d: int, shape: tuple[int, ...]) -> list[int]:
+    if split_size < 0:
+        raise RuntimeError(f"split: split_size must be non-negative, got {split_size}")
+    if split_size == 0:
+        if n:
+            raise RuntimeError(f"split: split_size can only be 0 if dimension size is 0, but "
+                               f"dim {d} of the tensor of shape {tuple(shape)} has size {n}")
+        return [0]
+    if n == 0:
+        return [0]  # PyTorch: one empty piece
+    return [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
+
+
+@tensor_method("split")
+def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0
+          ) -> tuple[Tensor, ...]:
+    """Views of consecutive pieces along ``dim``: of size split_size (the last may be smaller)
+    or of the given section sizes."""
+    if a.data.ndim == 0:
+        raise RuntimeError("split: expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, a.data.ndim, "split")
+    n = a.data.shape[d]
+    if isinstance(split_size_or_sections, int | xp.integer):
+        sizes = _split_sizes(n, int(split_size_or_sections), d, a.data.shape)
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes) or sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                               f"(size of dim {d} of the tensor of shape {tuple(a.shape)}), but "
+                               f"got split_sizes={sizes}")
+    out = []
+    start = 0
+    for s in sizes:
+        out.append(_slab(a, d, start, start + s))
+        start += s
+    return tuple(out)
+
+
+@tensor_method("chunk")
+def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """At most ``chunks`` views of equal size ceil(n / chunks) along ``dim`` (last smaller)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if a.data.ndim == 0:
+        raise RuntimeError("chunk: expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, a.data.ndim, "chunk")
+    n = a.data.shape[d]
+    if n == 0:  # PyTorch: ``chunks`` empty pieces
+        return tuple(_slab(a, d, 0, 0) for _ in range(chunks))
+    return split(a, -(-n // chunks), d)
+
+
+@tensor_method("unbind")
+def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of every slice along ``dim`` (that dimension removed)."""
+    if a.data.ndim == 0:
+        raise RuntimeError("unbind: dimension specified as 0 but tensor has no dimensions")
+    d = wrap_dim(dim, a.data.ndim, "unbind")
+    lead = (slice(None),) * d
+    return tuple(Slice.apply(a, (*lead, i), True) for i in range(a.data.shape[d]))
+
+
+# ----- flip, repeat, pad ---------------------------------------------------------------------
+class Flip(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
+        ctx.dims = dims
+        return xp.flip(a.data, dims).copy()  # a copy, as PyTorch's: it must not alias a
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
+        return Flip.apply(g, ctx.dims), None  # a permutation of elements: its own inverse
+
+
+@tensor_method("flip")
+def flip(a: Tensor, *dims: Any) -> Tensor:
+    """A copy with the order of elements reversed along ``dims``."""
+    nd = a.data.ndim
+    dims = tuple(d for d in wrap_dims(_dims_arg(dims), nd, "flip") if d < nd)
+    return Flip.apply(a, dims)
+
+
+class Repeat(Function):
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, sizes: tuple[int, ...]) -> Any:
+        ctx.in_shape = a.data.shape
+        ctx.sizes = sizes
+        return xp.tile(a.data, sizes)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
+        # out[r_0 s_0 + i_0, ...] = x[i_0, ...]: view g as (r_0, s_0, r_1, s_1, ...), sum the r's
+        sizes = ctx.sizes
+        shape = (1,) * (len(sizes) - len(ctx.in_shape)) + ctx.in_shape
+        inter = tuple(n for pair in zip(sizes, shape, strict=True) for n in pair)
+        summed = g.reshape(inter).sum(dim=tuple(range(0, len(inter), 2)))
+        return summed.reshape(ctx.in_shape), None
+
+
+@tensor_method("repeat")
+def repeat(a: Tensor, *sizes: Any) -> Tensor:
+    """``a`` tiled sizes[i] times along dim i (np.tile; leading sizes add new dims)."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < a.data.ndim:
+        raise RuntimeError(f"repeat: number of dimensions of repeat dims ({len(sizes)}: "
+                           f"{sizes}) can not be smaller than number of dimensions of tensor "
+                           f"({a.data.ndim}: shape {tuple(a.shape)})")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"repeat: repeat sizes must be non-negative, got {sizes}")
+    return Repeat.apply(a, sizes)
+
+
+@tensor_method("tile")
+def tile(a: Tensor, *dims: Any) -> Tensor:
+    """``a`` tiled dims[i] times along dim i (missing leading dims count as 1)."""
+    dims = _shape_arg(dims)
+    return repeat(a, (1,) * (a.data.ndim - len(dims)) + dims)
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _pad_index(n: int, left: int, right: int, mode: str, d: int, shape: Any) -> Any:
+    """Which input element each output position j in [-left, n + right) reads."""
+    j = xp.arange(-left, n + right)
+    if mode == "reflect":
+        if left >= n or right >= n:
+            raise RuntimeError(f"pad: padding size should be less than the corresponding input "
+                               f"dimension, but got padding ({left}, {right}) at dimension {d} "
+                               f"of input of shape {tuple(shape)}")
+        return (n - 1) - xp.abs((n - 1) - xp.abs(j))
+    if n == 0:
+        raise RuntimeError(f"pad: {mode} padding of the empty dimension {d} of an input of "
+                           f"shape {tuple(shape)}")
+    if mode == "replicate":
+        return xp.clip(j, 0, n - 1)
+    if left > n or right > n:
+        raise RuntimeError(f"pad: padding ({left}, {right}) at dimension {d} of input of shape "
+                           f"{tuple(shape)} would wrap around more than once (circular)")
+    return j % n
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
+        ) -> Tensor:
+    """torch.nn.functional.pad: pad = (left, right) for the last dim, then the one before, ...;
+    negative pads crop. Modes: constant (fill ``value``), reflect, replicate, circular (these
+    three for any number of padded dims, a superset of PyTorch's)."""
+    pad = tuple(int(p) for p in pad)
+    shape = input.data.shape
+    nd = len(shape)
+    if len(pad) % 2:
+        raise RuntimeError(f"pad: padding length must be divisible by 2, got {pad}")
+    if len(pad) // 2 > nd:
+        raise RuntimeError(f"pad: padding length should be less than or equal to two times the "
+                           f"input dimension but got padding length {len(pad)} and input of "
+                           f"shape {tuple(shape)}")
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: unknown padding mode {mode!r}; expected one of "
+                                  f"{', '.join(_PAD_MODES)}")
+    widths = [(0, 0)] * nd
+    for i in range(len(pad) // 2):
+        widths[nd - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    for d, (left, right) in enumerate(widths):
+        if min(left, right) < -shape[d]:
+            raise RuntimeError(f"pad: negative padding ({left}, {right}) crops more than the "
+                               f"size {shape[d]} of dimension {d} of the input of shape "
+                               f"{tuple(shape)}")
+        if shape[d] + left + right < 0:
+            raise RuntimeError(f"pad: the input size {shape[d]}, plus negative padding {left} "
+                               f"and {right} resulted in a negative output size, which is "
+                               f"invalid. Check dimension {d} of your input of shape "
+                               f"{tuple(shape)}")
+    if mode != "constant":
+        if value not in (None, 0, 0.0):
+            raise ValueError(f'pad: padding mode "{mode}" doesn\'t take in value argument')
+        x = input
+        for d, (left, right) in enumerate(widths):
+            if left or right:
+                idx = _pad_index(shape[d], left, right, mode, d, shape)
+                x = index_select(x, d, Tensor._make(idx, False, None))
+        return x if x is not input else input.clone()
+    # constant: crop the negative pads, then write x into a tensor filled with value
+    crop = tuple(slice(max(-left, 0), n - max(-right, 0))
+                 for n, (left, right) in zip(shape, widths, strict=True))
+    x = input
+    if any(left < 0 or right < 0 for left, right in widths):
+        x = Slice.apply(input, crop, True)
+    if not any(left > 0 or right > 0 for left, right in widths):
+        return x.clone()
+    out_shape = tuple(n + left + right for n, (left, right) in zip(shape, widths, strict=True))
+    filled = Tensor._make(xp.full(out_shape, 0 if value is None else value, input.data.dtype),
+                          False, None)
+    at = tuple(slice(max(left, 0), max(left, 0) + n)
+               for n, (left, _) in zip(x.data.shape, widths, strict=True))
+    return IndexPut.apply(filled, at, x, False, True)
+
+
+__all__ = [
+    "broadcast_to", "cat", "chunk", "concat", "concatenate", "expand", "expand_as", "flatten",
+    "flip", "movedim", "narrow", "pad", "permute", "repeat", "reshape", "split", "squeeze",
+    "stack", "swapaxes", "swapdims", "tile", "transpose", "unbind", "unflatten", "unsqueeze",
+]
+broadcast_to = expand
+swapaxes = swapdims = transpose

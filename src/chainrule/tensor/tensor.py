@@ -1,0 +1,575 @@
+"""Tensor: an n-d array that records the operations made from it, with PyTorch's API.
+
+The operations themselves live in ``chainrule.tensor.ops`` (one module per kind); each module
+registers its Tensor methods with :func:`tensor_method`, so this file holds only the tensor's
+state, conversions, autograd entry points and creation functions.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from chainrule.autograd.grad_mode import _GradMode
+from chainrule.tensor import backend, function
+from chainrule.tensor.backend import DType, xp
+from chainrule.tensor.function import Node, SavedTensor, VersionCounter, run_backward
+
+Size = tuple  # PyTorch returns torch.Size; a tuple compares equal to it
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook off."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict[int, Callable]) -> None:
+        self._hooks = hooks
+        RemovableHandle._next_id += 1
+        self.id = RemovableHandle._next_id
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+class Tensor:
+    """An n-d array with autograd: ``requires_grad``, ``grad``, ``grad_fn``, ``backward()``.
+
+    Make one with :func:`chainrule.tensor`; operations on it (``+``, ``@``, ``.sum()``, ...)
+    return new Tensors that remember, in ``grad_fn``, how to send gradients back.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_acc",
+        "_base",
+        "_hooks",
+        "_version_counter",
+        "data",
+        "grad",
+        "grad_fn",
+        "requires_grad",
+    )
+    __hash__ = object.__hash__  # identity; == is elementwise
+    __array_priority__ = 1000  # numpy scalars/arrays defer to Tensor's reflected operators
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        array = _asarray(data, dtype)
+        self.data = array
+        self.grad: Tensor | None = None
+        self.grad_fn: Node | None = None
+        self.requires_grad = False
+        self._version_counter = VersionCounter()
+        self._base: Tensor | None = None
+        self._acc: weakref.ref | None = None
+        self._hooks: dict[int, Callable] | None = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, array: Any, requires_grad: bool, grad_fn: Node | None) -> Tensor:
+        """Wrap an array without checks or copies (the ops' constructor)."""
+        t = cls.__new__(cls)
+        t.data = array
+        t.grad = None
+        t.grad_fn = grad_fn
+        t.requires_grad = requires_grad
+        t._version_counter = VersionCounter()
+        t._base = None
+        t._acc = None
+        t._hooks = None
+        return t
+
+    @staticmethod
+    def _coerce(x: Any, np_dtype: Any) -> Any:
+        return xp.asarray(x, dtype=np_dtype)
+
+    # ----- metadata ------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> DType:
+        return backend.dtype_of(self.data)
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user or not requiring grad (their grad_fn is None)."""
+        return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        return self._version_counter.value
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.data.shape
+        if self.data.ndim == 0:
+            raise IndexError(f"size: dimension specified as {dim} but tensor has no dimensions")
+        return self.data.shape[_wrap_dim(dim, self.ndim, "size")]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    # ----- conversions ---------------------------------------------------------------------
+    def numpy(self) -> Any:
+        """The underlying array (no copy). Raises if the tensor requires grad, as PyTorch."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self.data
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar "
+                f"(shape {tuple(self.shape)})"
+            )
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(shape {tuple(self.shape)})"
+            )
+        return bool(self.data.reshape(()).item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        formatter = {"float_kind": _float_formatter(self.data)} if self.data.dtype.kind == "f" \
+            else None
+        body = xp.array2string(
+            self.data, separator=", ", prefix="tensor(", formatter=formatter, max_line_width=80
+        )
+        extras = []
+        if self.data.size == 0 and self.data.ndim != 1:
+            extras.append(f"size={tuple(self.shape)}")
+        # PyTorch leaves out the dtype it would infer from the printed values
+        if self.data.dtype not in (xp.float32, xp.int64, xp.bool_) or (
+            self.data.size == 0 and self.data.dtype != xp.float32
+        ):
+            extras.append(f"dtype={self.dtype!r}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # ----- autograd ------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf; only floating-point tensors may require it."""
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients (got {self.dtype!r})"
+            )
+        self.requires_grad = bool(requires_grad) or self.grad_fn is not None
+        return self
+
+    def detach(self) -> Tensor:
+        """The same data (shared storage) cut from the graph."""
+        t = Tensor._make(self.data, False, None)
+        t._version_counter = self._version_counter
+        return t
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place (it becomes a leaf not requiring grad)."""
+        if self._base is not None:
+            raise RuntimeError(
+                "detach_: can't detach views in-place (this tensor shares storage with its base); "
+                "use detach() instead"
+            )
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn._retain = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        node = self.grad_fn
+        return node is not None and node._retain is not None and node._retain() is self
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            if self.grad_fn._pre_hooks is None:
+                self.grad_fn._pre_hooks = {}
+            hooks = self.grad_fn._pre_hooks
+        else:
+            if self._hooks is None:
+                self._hooks = {}
+            hooks = self._hooks
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Sequence[Tensor] | None = None,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) (times ``gradient``) into every leaf's ``.grad``.
+
+        ``gradient`` (dL/d(self)) is required unless ``self`` has one element. With ``inputs``,
+        only those tensors' ``.grad`` are accumulated (non-leaves included) and only the part of
+        the graph leading to them runs. The graph's saved buffers are freed unless
+        ``retain_graph`` (default: ``create_graph``).
+        """
+        seeds = function._seeds([self], None if gradient is None else [gradient], "backward")
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            inputs = function._as_list(inputs, "backward", "inputs")
+            if not inputs:
+                raise RuntimeError("backward: the `inputs` argument cannot be empty")
+            for i, x in enumerate(inputs):
+                if not x.requires_grad:
+                    raise RuntimeError(
+                        f"backward: inputs[{i}] (shape {tuple(x.shape)}) does not require grad"
+                    )
+        run_backward([self], seeds, retain_graph, create_graph, inputs)
+
+    # ----- in-place support ----------------------------------------------------------------
+    def _check_inplace(self, op: str) -> None:
+        """Refuse in-place writes that would make recorded gradients wrong (as PyTorch)."""
+        if _GradMode.enabled:
+            if self.requires_grad and self.grad_fn is None:
+                raise RuntimeError(
+                    f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                    f"operation (wrap it in chainrule.no_grad() to change its values)"
+                )
+            base = self._base
+            if base is not None and base.requires_grad:
+                if self.grad_fn is None:
+                    raise RuntimeError(
+                        f"{op}: a view was created in no_grad mode and is being modified in-place "
+                        f"with grad mode enabled; modify it inside no_grad() too, or take the "
+                        f"view with grad mode enabled"
+                    )
+                raise RuntimeError(
+                    f"{op}: in-place operation on a view of a tensor that requires grad is not "
+                    f"supported; use an out-of-place operation (or .clone() first)"
+                )
+
+    def _inplace_update(self, result: Tensor, op: str) -> Tensor:
+        """Write ``result`` into this tensor's storage and adopt its history (``op_``).
+
+        ``result`` is the out-of-place op's output; if its node saved this tensor's array
+        (``mul_``'s ``self`` for the gradient of ``other``), that saved array is copied first:
+        the rule needs the value from before the write, as PyTorch saves the original self.
+        """
+        if result.data.shape != self.data.shape:
+            raise RuntimeError(
+                f"{op}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
+                f"{tuple(result.shape)}"
+            )
+        if not xp.can_cast(result.data.dtype, self.data.dtype, "same_kind"):
+            raise RuntimeError(
+                f"{op}: result type {backend.dtype_of(result.data)!r} can't be cast to the "
+                f"desired output type {self.dtype!r}"
+            )
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                f"{op}: this tensor's memory is read-only (an expanded view, where several "
+                f"elements share one memory location?); clone() it first"
+            )
+        record = _GradMode.enabled and result.requires_grad
+        if record:
+            if self._base is not None:
+                raise RuntimeError(
+                    f"{op}: writing a value that requires grad into a view is not supported "
+                    f"(its base would not see the gradient); write into the base tensor instead"
+                )
+            node = result.grad_fn
+            if node is not None and node._saved is not None:
+                for s in node._saved:
+                    if type(s) is SavedTensor and s.data is self.data:
+                        s.data = s.data.copy()
+                        s.version_counter = VersionCounter()
+                        s.version = 0
+        self.data[...] = result.data
+        self._version_counter.value += 1
+        if record:
+            old = self.grad_fn
+            if old is not None and old._retain is not None and old._retain() is self:
+                old._retain = None  # retain_grad follows the tensor to its new history
+                result.grad_fn._retain = weakref.ref(self)
+            self.grad_fn = result.grad_fn
+            self.requires_grad = True
+        return self
+
+
+def _float_formatter(a: Any) -> Callable[[Any], str]:
+    """PyTorch's number format: integers as ``1.``, else 4 decimals, or ``1.0000e-05`` when the
+    magnitudes span more than 1000x (or reach 1e8, or go below 1e-4); one width for all."""
+    finite = a[xp.isfinite(a)].astype(xp.float64)
+    nonzero = xp.abs(finite[finite != 0])
+    big = nonzero.size > 0 and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8)
+    if finite.size == 0 or (finite == xp.ceil(finite)).all():
+        fmt = "{:.4e}" if big else "{:.0f}."
+    else:
+        fmt = "{:.4e}" if big or nonzero.min() < 1e-4 else "{:.4f}"
+
+    def text(v: Any) -> str:
+        if xp.isfinite(v):
+            return fmt.format(float(v))
+        return "nan" if xp.isnan(v) else ("inf" if v > 0 else "-inf")
+
+    # the width of the longest finite value (nan and inf are only padded to it)
+    width = max(len(text(finite.min())), len(text(finite.max()))) if finite.size else 0
+    return lambda v: text(v).rjust(width)
+
+
+def tensor_method(name: str | Sequence[str]) -> Callable[[Callable], Callable]:
+    """Register a function as a Tensor method (ops modules use this, so Tensor needs no import
+    of them)."""
+    names = [name] if isinstance(name, str) else list(name)
+
+    def register(fn: Callable) -> Callable:
+        for n in names:
+            setattr(Tensor, n, fn)
+        return fn
+
+    return register
+
+
+def _wrap_dim(dim: int, ndim: int, op: str) -> int:
+    if not isinstance(dim, int | xp.integer):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+            f"but got {dim})"
+        )
+    return dim % n
+
+
+function._Tensor = Tensor
+
+
+# ----- creation ------------------------------------------------------------------------------
+class Generator:
+    """A seedable source of random numbers for ``rand``/``randn``/``randint``/init."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.rng = backend.default_rng(seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        self.rng = backend.default_rng(seed)
+        return self
+
+
+default_generator = Generator(0)
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator (``rand``, ``randn``, ``randint``, nn init)."""
+    return default_generator.manual_seed(seed)
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (floats default to float32)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    array = _asarray(data, dtype)
+    if array is data or (backend.is_array(data) and xp.shares_memory(array, data)):
+        array = array.copy()
+    t = Tensor._make(array, False, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _asarray(data: Any, dtype: Any) -> Any:
+    try:
+        return backend.asarray(data, dtype)
+    except ValueError as e:
+        if "inhomogeneous" not in str(e):
+            raise
+        raise ValueError(
+            "tensor: the nested sequences have unequal lengths (a ragged list cannot be a "
+            f"tensor): {e}"
+        ) from None
+
+
+def _size(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], tuple | list):
+        size = tuple(size[0])
+    for n in size:
+        if not isinstance(n, int | xp.integer) or isinstance(n, bool):
+            raise TypeError(f"{op}: sizes must be integers, got {size}")
+        if n < 0:
+            raise RuntimeError(f"{op}: dimension sizes must be non-negative, got {size}")
+    return tuple(int(n) for n in size)
+
+
+def _new(array: Any, requires_grad: bool) -> Tensor:
+    t = Tensor._make(array, False, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype: Any) -> Any:
+    return backend.to_np_dtype(dtype) if dtype is not None else xp.dtype(xp.float32)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(xp.zeros(_size(size, "zeros"), _float_dtype(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(xp.ones(_size(size, "ones"), _float_dtype(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(xp.empty(_size(size, "empty"), _float_dtype(dtype)), requires_grad)
+
+
+def full(size: Sequence[int], fill_value: Any, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = backend.asarray(fill_value).dtype
+    return _new(xp.full(_size((tuple(size),), "full"), fill_value, backend.to_np_dtype(dtype)),
+                requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(xp.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values start, start+step, ... below end (ints give int64, floats float32)."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    array = xp.arange(start, end, step)
+    if dtype is not None:
+        array = array.astype(backend.to_np_dtype(dtype))
+    elif array.dtype.kind == "f":
+        array = array.astype(xp.float32)
+    else:
+        array = array.astype(xp.int64)
+    return _new(array, requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    return _new(xp.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def _random_dtype(dtype: Any, op: str) -> Any:
+    np_dtype = _float_dtype(dtype)
+    if np_dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point dtype, got {dtype!r}")
+    return np_dtype
+
+
+def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples on [0, 1)."""
+    np_dtype = _random_dtype(dtype, "rand")
+    rng = (generator or default_generator).rng
+    return _new(rng.random(_size(size, "rand")).astype(np_dtype), requires_grad)
+
+
+def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples."""
+    np_dtype = _random_dtype(dtype, "randn")
+    rng = (generator or default_generator).rng
+    return _new(rng.standard_normal(_size(size, "randn")).astype(np_dtype), requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Sequence[int] = (),
+            generator: Generator | None = None, dtype: Any = None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    rng = (generator or default_generator).rng
+    array = rng.integers(low, high, size=tuple(size)).astype(backend.to_np_dtype(dtype or "int64"))
+    return _new(array, False)
+
+
+def _like(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    def like(t: Tensor, dtype: Any = None, requires_grad: bool = False, **kw: Any) -> Tensor:
+        return fn(*t.shape, dtype=dtype if dtype is not None else t.dtype,
+                  requires_grad=requires_grad, **kw)
+
+    like.__name__ = fn.__name__ + "_like"
+    like.__doc__ = f"``{fn.__name__}`` with the shape (and dtype) of ``t``."
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+rand_like = _like(rand)
+randn_like = _like(randn)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return full(t.shape, fill_value, dtype=dtype if dtype is not None else t.dtype,
+                requires_grad=requires_grad)
