@@ -20,6 +20,7 @@ gradients are accumulated into ``.grad`` as their ``AccumulateGrad`` node is rea
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -101,9 +102,6 @@ class Node:
         self._freed = False
         self._pre_hooks: dict[int, Callable] | None = None
         self._retain: weakref.ref | None = None
-        self._next: tuple[Any, ...] = ()
-        self.needs_input_grad: tuple[bool, ...] = ()
-        self._input_meta: tuple[Any, ...] = ()
 
     def name(self) -> str:
         return f"{self.fn.__name__}Backward"
@@ -200,6 +198,11 @@ class Function:
 
     save_output = False  # True: ctx.output gives the result, connected to the graph
     is_view = False  # True: the result shares storage (and version counter) with input 0
+    _builtin = False  # chainrule's own ops: their rules return gradients no one else holds
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._builtin = cls.__module__.startswith("chainrule.")
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:
@@ -214,24 +217,52 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         T = _Tensor
-        requires_grad = False
         if _GradMode.enabled:
             for a in args:
                 if type(a) is T and a.requires_grad:
-                    requires_grad = True
-                    break
+                    return cls._apply_recorded(args, kwargs)
+        # Nothing to record (the common case inside a backward pass): a bare ctx, no grad-mode
+        # switch (no input requires grad, so the forward's own tensor ops record nothing either)
+        ctx = _new_node(Node)
+        ctx.fn = cls
+        ctx.needs_input_grad = ()
+        ctx._saved = None
+        out = cls.forward(ctx, *args, **kwargs)
+        if type(out) is T:
+            return out if not out.requires_grad else out.detach()
+        if type(out) is not ndarray:
+            out = _as_array(out, cls)  # NumPy returns scalars, not 0-d arrays, from 0-d inputs
+        out = T._make(out, False, None)
+        if cls.is_view:
+            base = args[0]
+            out._version_counter = base._version_counter
+            out._base = base if base._base is None else base._base
+        return out
+
+    @classmethod
+    def _apply_recorded(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
+        """``apply`` when the result needs a ``grad_fn``: forward under no_grad, then link."""
+        T = _Tensor
         ctx = Node(cls)
-        if requires_grad:
-            ctx.needs_input_grad = tuple(type(a) is T and a.requires_grad for a in args)
-        prev = _GradMode.enabled
+        needs, nexts, meta = [], [], []
+        for a in args:
+            if type(a) is T:
+                needs.append(a.requires_grad)
+                nexts.append(a.grad_fn if a.grad_fn is not None else edge(a))
+                meta.append((a.data.shape, a.data.dtype))
+            else:
+                needs.append(False)
+                nexts.append(None)
+                meta.append(None)
+        ctx.needs_input_grad = tuple(needs)
         _GradMode.enabled = False
         try:
             out = cls.forward(ctx, *args, **kwargs)
         finally:
-            _GradMode.enabled = prev
+            _GradMode.enabled = True
         version = None
         if type(out) is T:
-            if requires_grad and ctx._saved is not None:
+            if ctx._saved is not None:
                 # a custom forward may have saved its own result: rebuild it around this node
                 ctx._saved = tuple(
                     _as_output(s) if type(s) is SavedTensor and s.data is out.data else s
@@ -240,26 +271,24 @@ class Function:
             version = out._version_counter  # what it saved watches this counter
             out = out.data
         elif type(out) is not ndarray:
-            out = _as_array(out, cls)  # NumPy returns scalars, not 0-d arrays, from 0-d inputs
-        out = T._make(out, requires_grad, ctx if requires_grad else None)
+            out = _as_array(out, cls)
+        if out.dtype.kind != "f":  # integer/bool results (argmax, comparisons) carry no graph
+            return T._make(out, False, None)
+        out = T._make(out, True, ctx)
         if version is not None:
             out._version_counter = version
         if cls.is_view:
-            out._version_counter = args[0]._version_counter
-            out._base = args[0] if args[0]._base is None else args[0]._base
-        if not requires_grad:
-            return out
-        if out.data.dtype.kind != "f":
-            out.requires_grad = False
-            out.grad_fn = None
-            return out
-        ctx._next = tuple(edge(a) if type(a) is T else None for a in args)
-        ctx._input_meta = tuple(
-            (a.data.shape, a.data.dtype) if type(a) is T else None for a in args
-        )
+            base = args[0]
+            out._version_counter = base._version_counter
+            out._base = base if base._base is None else base._base
+        ctx._next = tuple(nexts)
+        ctx._input_meta = tuple(meta)
         if cls.save_output:
             ctx.__dict__["_output"] = SavedTensor(out, is_output=True)
         return out
+
+
+_new_node = object.__new__
 
 
 def _as_array(out: Any, cls: type[Function]) -> Any:
@@ -330,11 +359,14 @@ def _apply_rule(node: Node, g: Tensor) -> tuple[Tensor | None, ...]:
             f"(expected {len(meta)}, got {len(grads)})"
         )
     out = []
-    for gi, m, needed in zip(grads, meta, node.needs_input_grad, strict=False):
-        if gi is None or m is None or not needed:
+    for gi, m in zip(grads, meta, strict=False):
+        if gi is None or m is None:  # inputs needing no gradient have no edge: dropped anyway
             out.append(None)
             continue
         shape, dtype = m
+        if type(gi) is _Tensor and gi.data.shape == shape and gi.data.dtype == dtype:
+            out.append(gi)
+            continue
         if type(gi) is not _Tensor:
             try:
                 gi = _Tensor._make(_Tensor._coerce(gi, dtype), False, None)
@@ -368,24 +400,30 @@ def _call_hooks(hooks: dict[int, Callable], g: Tensor) -> Tensor:
 class _Pass:
     """The state of one backward pass: what is captured and accumulated where."""
 
-    __slots__ = ("captured", "create_graph", "needed", "targets")
+    __slots__ = ("captured", "create_graph", "handed", "needed", "targets")
 
     def __init__(self, create_graph: bool) -> None:
         self.create_graph = create_graph
         self.targets: set[Any] | None = None  # nodes whose gradient is captured (inputs)
         self.needed: set[Any] | None = None  # nodes whose rule must run (an input lies below)
         self.captured: dict[Any, Tensor] = {}
+        self.handed: set[int] = set()  # ids of arrays other tensors hold (seeds, stored grads)
 
-    def accumulate(self, t: Tensor, g: Tensor) -> None:
+    def accumulate(self, t: Tensor, g: Tensor, shared: bool = False) -> None:
         """``t.grad += g``: in place, unless graphs are being built or ``t.grad`` has one."""
         if not self.create_graph:
             data = g.data
             old = t.grad
             if old is None:
-                # .grad gets its own buffer: the gradient's array may be held by another tensor
-                # (a seed, a retained grad, whatever a custom rule returned), and .grad is
-                # written in place (accumulation, zero_grad)
-                t.grad = _Tensor._make(data.copy(), False, None)
+                # .grad must own a buffer no other tensor shares, since it is written in place
+                # later (accumulation, zero_grad). The gradient's own array qualifies when only
+                # ``g`` refers to it (refcount: g, `data`, the call's argument) and it was not
+                # handed out already in this pass (a seed, another .grad): then no copy.
+                if (shared or id(data) in self.handed or not data.flags.owndata
+                        or not data.flags.writeable or sys.getrefcount(data) > 3):
+                    data = data.copy()
+                self.handed.add(id(data))
+                t.grad = _Tensor._make(data, False, None)
             elif (old.grad_fn is None and not old.requires_grad and old.data.shape == data.shape
                   and old.data.dtype == data.dtype and old.data.flags.writeable):
                 xp.add(old.data, data, out=old.data)
@@ -402,10 +440,11 @@ class _Pass:
             leaf = node.variable
             if leaf is None:
                 return ()
-            if leaf._hooks:
-                g = _call_hooks(leaf._hooks, g)
+            hooked = bool(leaf._hooks)
+            if hooked:
+                g = _call_hooks(leaf._hooks, g)  # a hook's result may be held by the user
             if self.targets is None:
-                self.accumulate(leaf, g)
+                self.accumulate(leaf, g, shared=hooked)
             else:
                 self.captured[node] = g
             return ()
@@ -419,7 +458,10 @@ class _Pass:
             self.captured[node] = g
             if node not in self.needed:
                 return ()
-        return _apply_rule(node, g)
+        grads = _apply_rule(node, g)
+        if not node.fn._builtin:  # a custom rule may return tensors it also keeps
+            self.handed.update(id(gi.data) for gi in grads if gi is not None)
+        return grads
 
 
 def _parents(node: Any) -> tuple[Any, ...]:
@@ -461,6 +503,7 @@ def run_backward(
             )
         nodes.append(node)
     run = _Pass(create_graph)
+    run.handed.update(id(s.data) for s in grad_roots)
     with set_grad_enabled(create_graph):
         order = graph.topological_order(nodes, _parents)
         if inputs is not None:

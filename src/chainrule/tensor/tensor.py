@@ -46,17 +46,13 @@ class Tensor:
     return new Tensors that remember, in ``grad_fn``, how to send gradients back.
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_acc",
-        "_base",
-        "_hooks",
-        "_version_counter",
-        "data",
-        "grad",
-        "grad_fn",
-        "requires_grad",
-    )
+    # The hot attributes are slots; rarely set ones (_base, _acc, _hooks) live in the instance
+    # dict, which CPython only creates when one is set, with class-level defaults.
+    __slots__ = ("__dict__", "__weakref__", "data", "grad", "grad_fn", "requires_grad")
+    _vc: VersionCounter | None = None  # made on first use (a save or an in-place write)
+    _base: Tensor | None = None  # the tensor a view's storage belongs to
+    _acc: weakref.ref | None = None  # weakly, this leaf's AccumulateGrad node
+    _hooks: dict[int, Callable] | None = None  # a leaf's gradient hooks
     __hash__ = object.__hash__  # identity; == is elementwise
     __array_priority__ = 1000  # numpy scalars/arrays defer to Tensor's reflected operators
 
@@ -68,10 +64,6 @@ class Tensor:
         self.grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self.requires_grad = False
-        self._version_counter = VersionCounter()
-        self._base: Tensor | None = None
-        self._acc: weakref.ref | None = None
-        self._hooks: dict[int, Callable] | None = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -83,11 +75,19 @@ class Tensor:
         t.grad = None
         t.grad_fn = grad_fn
         t.requires_grad = requires_grad
-        t._version_counter = VersionCounter()
-        t._base = None
-        t._acc = None
-        t._hooks = None
         return t
+
+    @property
+    def _version_counter(self) -> VersionCounter:
+        """The in-place write counter of this tensor's storage (views share their base's)."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = VersionCounter()
+        return vc
+
+    @_version_counter.setter
+    def _version_counter(self, vc: VersionCounter) -> None:
+        self._vc = vc
 
     @staticmethod
     def _coerce(x: Any, np_dtype: Any) -> Any:

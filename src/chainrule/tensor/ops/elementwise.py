@@ -55,7 +55,15 @@ def _promote(a: Operand, b: Operand) -> tuple[Operand, Operand]:
 
 
 def _binary(fn: type[Function], op: str, a: Operand, b: Operand) -> Tensor:
-    a, b = _promote(check_operand(a, op), check_operand(b, op))
+    ta, tb = type(a), type(b)
+    if not (  # the common cases need no conversion: same-kind tensors, float tensor and number
+        ta is Tensor
+        and (
+            (tb is Tensor and a.data.dtype.kind == b.data.dtype.kind)
+            or ((tb is float or tb is int) and a.data.dtype.kind == "f")
+        )
+    ):
+        a, b = _promote(check_operand(a, op), check_operand(b, op))
     try:
         return fn.apply(a, b)
     except ValueError:
@@ -104,11 +112,11 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
-        if ctx.needs_input_grad:
+        needs = ctx.needs_input_grad
+        if needs:
             # d(ab)/da = b, d(ab)/db = a: keep only what a needed gradient uses
-            ctx.save_for_backward(b if ctx.needs_input_grad[0] else None,
-                                  a if ctx.needs_input_grad[1] else None)
-        return data(a) * data(b)
+            ctx.save_for_backward(b if needs[0] else None, a if needs[1] else None)
+        return (a.data if type(a) is Tensor else a) * (b.data if type(b) is Tensor else b)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -240,8 +248,26 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        y = ctx.output
-        return g * (1 - y * y)  # d tanh(a)/da = 1 - tanh(a)^2
+        return TanhBackward.apply(g, ctx.output)  # d tanh(a)/da = 1 - tanh(a)^2
+
+
+class TanhBackward(Function):
+    """g (1 - y^2) as one op (fused for measured speed: three ops per tanh backward otherwise);
+    its own rule: d/dg = 1 - y^2, d/dy = -2 g y."""
+
+    @staticmethod
+    def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
+        y = y.data
+        return g.data * (1 - y * y)
+
+    @staticmethod
+    def backward(ctx: Node, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g, y = ctx.saved_tensors
+        gg = TanhBackward.apply(h, y) if ctx.needs_input_grad[0] else None
+        gy = h * g * y * -2.0 if ctx.needs_input_grad[1] else None
+        return gg, gy
 
 
 class Sigmoid(Function):
@@ -256,8 +282,26 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        y = ctx.output
-        return g * y * (1 - y)  # d s(a)/da = s(a) (1 - s(a))
+        return SigmoidBackward.apply(g, ctx.output)  # d s(a)/da = s(a) (1 - s(a))
+
+
+class SigmoidBackward(Function):
+    """g y (1 - y) as one op (fused for measured speed, like TanhBackward);
+    its own rule: d/dg = y (1 - y), d/dy = g (1 - 2y)."""
+
+    @staticmethod
+    def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
+        y = y.data
+        return g.data * y * (1 - y)
+
+    @staticmethod
+    def backward(ctx: Node, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g, y = ctx.saved_tensors
+        gg = SigmoidBackward.apply(h, y) if ctx.needs_input_grad[0] else None
+        gy = h * g * (1 - 2 * y) if ctx.needs_input_grad[1] else None
+        return gg, gy
 
 
 class Relu(Function):
@@ -269,8 +313,11 @@ class Relu(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        # 1 where the result is positive, 0 elsewhere (0 at a == 0, as PyTorch)
-        return _zero_where(~(ctx.output.data > 0), g)
+        # 1 where the result is positive, 0 elsewhere (0 at a == 0, as PyTorch). A product
+        # with a constant 0/1 mask: numpy's masked select (where) is ~10x slower on large
+        # random masks; it differs only where g is inf or nan at a masked position.
+        y = ctx.output.data
+        return g * _const((y > 0).astype(y.dtype))
 
 
 class Abs(Function):

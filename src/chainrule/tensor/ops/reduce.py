@@ -94,7 +94,28 @@ class Sum(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         # d(sum x)/dx_i = 1: every element receives the gradient of its sum
-        return g.reshape(_kept_shape(ctx.in_shape, ctx.dims)).expand(ctx.in_shape), None, None
+        return SumBackward.apply(g, ctx.in_shape, ctx.dims), None, None
+
+
+class SumBackward(Function):
+    """Spread g over the summed dims: g with those dims re-inserted, broadcast to the input's
+    shape. One op instead of reshape + expand (fused for measured speed); small results are
+    materialized, as np.broadcast_to alone costs more than filling a few thousand elements.
+    Its own rule is the sum again."""
+
+    @staticmethod
+    def forward(ctx: Node, g: Tensor, shape: tuple[int, ...], dims: tuple[int, ...]) -> Any:
+        ctx.dims, ctx.keepdim = dims, g.data.ndim == len(shape)
+        kept = g.data.reshape(_kept_shape(shape, dims))
+        if math.prod(shape) > 4096:
+            return xp.broadcast_to(kept, shape)
+        out = xp.empty(shape, g.data.dtype)
+        out[...] = kept
+        return out
+
+    @staticmethod
+    def backward(ctx: Node, h: Tensor) -> tuple[Tensor, None, None]:
+        return Sum.apply(h, ctx.dims, ctx.keepdim), None, None
 
 
 @tensor_method("sum")
