@@ -50,25 +50,29 @@ def backward(
     parents: Parents,
     vjp: Callable[[Any, Any], Sequence[Any]],
     order: list[Any] | None = None,
+    keep: bool = True,
 ) -> dict[Any, Any]:
     """Apply the chain rule from ``roots`` (with gradients ``seeds``) back through the graph.
 
     Walks the nodes in reverse topological order, so a node's gradient is complete (the sum over
     all its consumers, dL/dv = sum_c dL/dc * dc/dv) before ``vjp`` passes it on. Returns the
-    gradient reaching every visited node, keyed by the node (nodes hash by identity).
+    gradient reaching every visited node, keyed by the node (nodes hash by identity); with
+    ``keep=False`` each gradient is dropped once passed on (less memory) and the dict ends empty.
     """
     if order is None:
         order = topological_order(roots, parents)
     grads: dict[Any, Any] = {}
     for root, seed in zip(roots, seeds, strict=True):
         grads[root] = grads[root] + seed if root in grads else seed
+    take = grads.get if keep else grads.pop
+    get = grads.get
     for node in reversed(order):
-        g = grads.get(node)
+        g = take(node, None)
         if g is None:
             continue
-        for parent, pg in zip(parents(node), vjp(node, g), strict=False):
+        for parent, pg in zip(parents(node), vjp(node, g)):  # noqa: B905 (vjp may stop early)
             if parent is None or pg is None:
                 continue
-            prev = grads.get(parent)
+            prev = get(parent)
             grads[parent] = pg if prev is None else prev + pg
     return grads

@@ -24,6 +24,7 @@ import sys
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+from weakref import ref as _weakref
 
 from chainrule.autograd import graph
 from chainrule.autograd.grad_mode import _GradMode, set_grad_enabled
@@ -51,12 +52,13 @@ class SavedTensor:
 
     def __init__(self, t: Tensor, is_output: bool = False) -> None:
         self.data = t.data
-        self.version_counter = t._version_counter
-        self.version = t._version_counter.value
-        self.requires_grad = t.requires_grad
+        vc = self.version_counter = t._version_counter
+        self.version = vc.value
+        self.requires_grad = rg = t.requires_grad
         self.is_output = is_output
-        self.node = None if is_output else t.grad_fn
-        self.leaf = weakref.ref(t) if (t.grad_fn is None and t.requires_grad) else None
+        node = t.grad_fn
+        self.node = None if is_output else node
+        self.leaf = _weakref(t) if (rg and node is None) else None
 
     def unpack(self, ctx: Node) -> Tensor:
         if self.version_counter.value != self.version:
@@ -243,18 +245,16 @@ class Function:
     def _apply_recorded(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
         """``apply`` when the result needs a ``grad_fn``: forward under no_grad, then link."""
         T = _Tensor
-        ctx = Node(cls)
-        needs, nexts, meta = [], [], []
-        for a in args:
-            if type(a) is T:
-                needs.append(a.requires_grad)
-                nexts.append(a.grad_fn if a.grad_fn is not None else edge(a))
-                meta.append((a.data.shape, a.data.dtype))
-            else:
-                needs.append(False)
-                nexts.append(None)
-                meta.append(None)
-        ctx.needs_input_grad = tuple(needs)
+        ctx = _new_node(Node)
+        ctx.fn = cls
+        ctx._saved = None
+        ctx._freed = False
+        ctx._pre_hooks = None
+        ctx._retain = None
+        ctx.needs_input_grad = tuple([type(a) is T and a.requires_grad for a in args])
+        ctx._next = tuple([(a.grad_fn or edge(a)) if type(a) is T else None for a in args])
+        ctx._input_meta = tuple([(a.data.shape, a.data.dtype) if type(a) is T else None
+                                 for a in args])
         _GradMode.enabled = False
         try:
             out = cls.forward(ctx, *args, **kwargs)
@@ -281,8 +281,6 @@ class Function:
             base = args[0]
             out._version_counter = base._version_counter
             out._base = base if base._base is None else base._base
-        ctx._next = tuple(nexts)
-        ctx._input_meta = tuple(meta)
         if cls.save_output:
             ctx.__dict__["_output"] = SavedTensor(out, is_output=True)
         return out
@@ -347,7 +345,12 @@ def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 def _apply_rule(node: Node, g: Tensor) -> tuple[Tensor | None, ...]:
     """Run ``node``'s backward rule; check, un-broadcast and cast what it returns."""
-    grads = node.fn.backward(node, g)
+    return _check_grads(node, node.fn.backward(node, g))
+
+
+def _check_grads(node: Node, grads: Any) -> tuple[Tensor | None, ...]:
+    """A rule's gradients, one per input: checked, summed back to the input's shape (the one
+    place broadcasting is undone) and cast to its dtype."""
     if type(grads) is not tuple:
         grads = tuple(grads) if type(grads) is list else (grads,)
     meta = node._input_meta
@@ -458,9 +461,22 @@ class _Pass:
             self.captured[node] = g
             if node not in self.needed:
                 return ()
+        fn = node.fn
+        if fn._builtin:
+            grads = fn.backward(node, g)
+            meta = node._input_meta
+            if type(grads) is _Tensor:
+                grads = (grads,)
+            if type(grads) is tuple and len(grads) == len(meta):
+                for gi, m in zip(grads, meta):  # noqa: B905 (lengths checked)
+                    if gi is not None and (m is None or gi.data.shape != m[0]
+                                           or gi.data.dtype != m[1]):
+                        return _check_grads(node, grads)  # un-broadcast, cast, drop extras
+                return grads
+            return _check_grads(node, grads)
         grads = _apply_rule(node, g)
-        if not node.fn._builtin:  # a custom rule may return tensors it also keeps
-            self.handed.update(id(gi.data) for gi in grads if gi is not None)
+        # a custom rule may return tensors it also keeps: .grad must not share them
+        self.handed.update(id(gi.data) for gi in grads if gi is not None)
         return grads
 
 
@@ -510,7 +526,7 @@ def run_backward(
             edges = [edge(x) for x in inputs]
             run.targets = {e for e in edges if e is not None}
             order, run.needed = _prune(order, run.targets)
-        graph.backward(nodes, grad_roots, _parents, run.vjp, order)
+        graph.backward(nodes, grad_roots, _parents, run.vjp, order, keep=False)
         result = None
         if inputs is not None:
             result = []
