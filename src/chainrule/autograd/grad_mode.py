@@ -20,33 +20,9 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
 
 
-class set_grad_enabled:
-    """Set grad mode on (True) or off (False); also usable as a context manager or decorator."""
-
-    def __init__(self, mode: bool) -> None:
-        self.prev = _GradMode.enabled
-        self.mode = bool(mode)
-        _GradMode.enabled = self.mode
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        _GradMode.enabled = self.prev
-
-    def __call__(self, fn: F) -> F:
-        _GradMode.enabled = self.prev
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-
 class _ModeContext:
+    """Sets grad mode to ``mode`` on entry and restores it on exit; decorates functions too."""
+
     mode: bool
 
     def __enter__(self) -> None:
@@ -57,11 +33,11 @@ class _ModeContext:
         _GradMode.enabled = self.prev
 
     def __call__(self, fn: F) -> F:
-        mode = self.mode
+        scope = no_grad if not self.mode else enable_grad
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
+            with scope():
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -77,3 +53,20 @@ class enable_grad(_ModeContext):
     """Context manager and decorator: operations inside record the graph (undoes no_grad)."""
 
     mode = True
+
+
+class set_grad_enabled(_ModeContext):
+    """Set grad mode on (True) or off (False) now; as a context manager or decorator, only
+    inside it."""
+
+    def __init__(self, mode: bool) -> None:
+        self.prev = _GradMode.enabled
+        self.mode = bool(mode)
+        _GradMode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        return None  # already set by the call
+
+    def __call__(self, fn: F) -> F:
+        _GradMode.enabled = self.prev  # as a decorator it changes nothing until fn runs
+        return super().__call__(fn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule.tensor.backend import xp
-from chainrule.tensor.tensor import Tensor
+from chainrule.tensor.tensor import Tensor, _wrap_dim
 
 Operand = Any  # a Tensor or a Python/NumPy number
 
@@ -40,8 +40,9 @@ def broadcast_check(op: str, *xs: Operand) -> None:
 
 
 def wrap_dim(dim: int, ndim: int, op: str) -> int:
-    from chainrule.tensor.tensor import _wrap_dim
-
+    """``dim`` as a non-negative axis; IndexError naming the op when out of range."""
+    if type(dim) is int and 0 <= dim < ndim:
+        return dim
     return _wrap_dim(dim, ndim, op)
 
 

@@ -527,6 +527,8 @@ def div(a: Operand, b: Operand) -> Tensor:
         type(b) is not Tensor or b.data.dtype.kind in "biu"
     ):
         a = a.to(dtype=xp.float32)
+    if (type(b) is float or type(b) is int) and b != 0:  # the common x / n: nothing to silence
+        return _binary(Div, "div", a, b)
     with xp.errstate(divide="ignore", invalid="ignore"):
         return _binary(Div, "div", a, b)
 

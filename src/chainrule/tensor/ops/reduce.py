@@ -470,9 +470,13 @@ class LogSoftmax(Function):
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
         ctx.dims = dims
         x = a.data
-        with xp.errstate(invalid="ignore", divide="ignore"):
-            shifted = x - x.max(axis=dims, keepdims=True, initial=-xp.inf)  # inf rows: NaN
-            return shifted - xp.log(xp.exp(shifted).sum(axis=dims, keepdims=True))
+        m = x.max(axis=dims, keepdims=True, initial=-xp.inf)
+        if not xp.isfinite(m).all():  # rows with +inf, or only -inf: NaN, as PyTorch, silently
+            with xp.errstate(invalid="ignore", divide="ignore"):
+                shifted = x - m
+                return shifted - xp.log(xp.exp(shifted).sum(axis=dims, keepdims=True))
+        shifted = x - m
+        return shifted - xp.log(xp.exp(shifted).sum(axis=dims, keepdims=True))
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
