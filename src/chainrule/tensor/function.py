@@ -565,6 +565,20 @@ def _as_list(ts: Any, where: str, what: str) -> list[Tensor]:
     return ts
 
 
+def _check_inputs(inputs: Any, where: str) -> list[Tensor]:
+    """The ``inputs`` of grad/backward: a non-empty list of tensors that require grad."""
+    inputs = _as_list(inputs, where, "inputs")
+    if not inputs:
+        raise RuntimeError(f"{where}: the `inputs` argument cannot be empty")
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise RuntimeError(
+                f"{where}: one of the differentiated Tensors does not require grad (inputs[{i}], "
+                f"shape {tuple(x.shape)})"
+            )
+    return inputs
+
+
 def grad(
     outputs: Tensor | Sequence[Tensor],
     inputs: Tensor | Sequence[Tensor],
@@ -578,15 +592,7 @@ def grad(
     Leaves' ``.grad`` are not touched. With ``create_graph=True`` the result is differentiable.
     """
     outputs = _as_list(outputs, "grad", "outputs")
-    inputs_t = _as_list(inputs, "grad", "inputs")
-    if not inputs_t:
-        raise RuntimeError("grad: the `inputs` argument cannot be empty")
-    for i, x in enumerate(inputs_t):
-        if not x.requires_grad:
-            raise RuntimeError(
-                f"One of the differentiated Tensors does not require grad (inputs[{i}], shape "
-                f"{tuple(x.shape)})"
-            )
+    inputs_t = _check_inputs(inputs, "grad")
     seeds = _seeds(outputs, grad_outputs, "grad")
     if retain_graph is None:
         retain_graph = create_graph

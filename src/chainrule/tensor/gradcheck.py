@@ -38,6 +38,10 @@ def _check_inputs(inputs: Sequence[Any], where: str) -> list[int]:
     return diff
 
 
+def _index(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(i) for i in xp.unravel_index(flat, shape))
+
+
 def _fail(msg: str, raise_exception: bool) -> bool:
     if raise_exception:
         raise GradcheckError(msg)
@@ -88,8 +92,8 @@ def gradcheck(
                 r, j = (int(v) for v in xp.argwhere(bad)[0])
                 return _fail(
                     f"gradcheck: Jacobian mismatch for output {k} with respect to input {i}, "
-                    f"element {xp.unravel_index(j, x.data.shape)} (output element "
-                    f"{xp.unravel_index(r, out.data.shape)}): numerical {numeric[r, j]:.8g}, "
+                    f"element {_index(j, x.data.shape)} (output element "
+                    f"{_index(r, out.data.shape)}): numerical {numeric[r, j]:.8g}, "
                     f"analytical {analytic[r, j]:.8g}",
                     raise_exception,
                 )

@@ -279,14 +279,7 @@ class Tensor:
         if retain_graph is None:
             retain_graph = create_graph
         if inputs is not None:
-            inputs = function._as_list(inputs, "backward", "inputs")
-            if not inputs:
-                raise RuntimeError("backward: the `inputs` argument cannot be empty")
-            for i, x in enumerate(inputs):
-                if not x.requires_grad:
-                    raise RuntimeError(
-                        f"backward: inputs[{i}] (shape {tuple(x.shape)}) does not require grad"
-                    )
+            inputs = function._check_inputs(inputs, "backward")
         run_backward([self], seeds, retain_graph, create_graph, inputs)
 
     # ----- in-place support ----------------------------------------------------------------
