@@ -21,26 +21,27 @@ Parents = Callable[[Any], Sequence[Any]]
 def topological_order(roots: Iterable[Node], parents: Parents) -> list[Any]:
     """Every node reachable from ``roots``, each listed after all of its parents.
 
-    Iterative depth-first post-order: graph depth is limited by memory, not by Python's
-    recursion limit.
+    Iterative depth-first post-order (graph depth is limited by memory, not by Python's recursion
+    limit): a node is expanded (its unseen parents pushed above it) the first time it reaches the
+    top of the stack and listed the second time, when everything above it is listed. In a DAG a
+    parent is never half-done below its child, so no per-node iterator is needed.
     """
     order: list[Any] = []
-    visited: set[Any] = set()  # nodes hash by identity
-    for root in roots:
-        if root is None or root in visited:
-            continue
-        visited.add(root)
-        stack = [(root, iter(parents(root)))]
-        while stack:
-            node, it = stack[-1]
-            for parent in it:
-                if parent is not None and parent not in visited:
-                    visited.add(parent)
-                    stack.append((parent, iter(parents(parent))))
-                    break
-            else:
-                stack.pop()
+    expanded: set[Any] = set()  # nodes hash by identity
+    listed: set[Any] = set()
+    stack = [r for r in roots if r is not None]
+    while stack:
+        node = stack[-1]
+        if node in expanded:
+            stack.pop()
+            if node not in listed:
+                listed.add(node)
                 order.append(node)
+            continue
+        expanded.add(node)
+        for parent in parents(node):
+            if parent is not None and parent not in expanded:
+                stack.append(parent)
     return order
 
 

@@ -245,12 +245,7 @@ class Function:
     def _apply_recorded(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
         """``apply`` when the result needs a ``grad_fn``: forward under no_grad, then link."""
         T = _Tensor
-        ctx = _new_node(Node)
-        ctx.fn = cls
-        ctx._saved = None
-        ctx._freed = False
-        ctx._pre_hooks = None
-        ctx._retain = None
+        ctx = Node(cls)
         ctx.needs_input_grad = tuple([type(a) is T and a.requires_grad for a in args])
         ctx._next = tuple([(a.grad_fn or edge(a)) if type(a) is T else None for a in args])
         ctx._input_meta = tuple([(a.data.shape, a.data.dtype) if type(a) is T else None
