@@ -52,7 +52,10 @@ class SavedTensor:
 
     def __init__(self, t: Tensor, is_output: bool = False) -> None:
         self.data = t.data
-        vc = self.version_counter = t._version_counter
+        vc = t._vc
+        if vc is None:
+            vc = t._vc = VersionCounter()
+        self.version_counter = vc
         self.version = vc.value
         self.requires_grad = rg = t.requires_grad
         self.is_output = is_output
@@ -122,7 +125,7 @@ class Node:
         if not self.needs_input_grad:
             return  # nothing will run backward: keep nothing
         T = _Tensor
-        self._saved = tuple(SavedTensor(t) if type(t) is T else t for t in tensors)
+        self._saved = tuple([SavedTensor(t) if type(t) is T else t for t in tensors])
 
     @property
     def saved_tensors(self) -> tuple[Tensor | None, ...]:
@@ -246,10 +249,19 @@ class Function:
         """``apply`` when the result needs a ``grad_fn``: forward under no_grad, then link."""
         T = _Tensor
         ctx = Node(cls)
-        ctx.needs_input_grad = tuple([type(a) is T and a.requires_grad for a in args])
-        ctx._next = tuple([(a.grad_fn or edge(a)) if type(a) is T else None for a in args])
-        ctx._input_meta = tuple([(a.data.shape, a.data.dtype) if type(a) is T else None
-                                 for a in args])
+        needs, nexts, meta = [], [], []
+        for a in args:
+            if type(a) is T:
+                needs.append(a.requires_grad)
+                nexts.append(a.grad_fn or edge(a))
+                meta.append((a.data.shape, a.data.dtype))
+            else:
+                needs.append(False)
+                nexts.append(None)
+                meta.append(None)
+        ctx.needs_input_grad = tuple(needs)
+        ctx._next = tuple(nexts)
+        ctx._input_meta = tuple(meta)
         _GradMode.enabled = False
         try:
             out = cls.forward(ctx, *args, **kwargs)
