@@ -10,13 +10,32 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import torch
+from hypothesis import settings
+from hypothesis import strategies as st
 
 import chainrule as cr
 
 RTOL = 1e-8
 ATOL = 1e-10
+SETTINGS = settings(max_examples=25, deadline=None)  # small shapes, few examples: a fast suite
+
+
+def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0) -> st.SearchStrategy:
+    """Array shapes with sides up to 4, size-1 and (with min_side=0) empty dimensions."""
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=4)
+
+
+def rand(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
+    """Standard-normal float64 values of a shape, reproducible from the seed."""
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def leaf(shape: tuple[int, ...], seed: int = 0) -> cr.Tensor:
+    """A float64 leaf that requires grad, filled by rand(shape, seed)."""
+    return cr.tensor(rand(shape, seed), dtype=cr.float64, requires_grad=True)
 
 
 def _close(ours: Any, theirs: Any, what: str, rtol: float, atol: float) -> None:

@@ -7,22 +7,15 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import chainrule as cr
-from tests.tensor.oracle import check_op
+from tests.tensor.oracle import SETTINGS, check_op, leaf, rand
 
 pytestmark = pytest.mark.torch
-SETTINGS = settings(max_examples=25, deadline=None)
 
 
-def rand(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def leaf(shape: tuple[int, ...], seed: int = 0) -> cr.Tensor:
-    return cr.tensor(rand(shape, seed), dtype=cr.float64, requires_grad=True)
 
 
 # ----- matmul ----------------------------------------------------------------------------------

@@ -9,26 +9,16 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import chainrule as cr
-from tests.tensor.oracle import check_op
+from tests.tensor.oracle import SETTINGS, check_op, leaf, rand, shapes
 
 pytestmark = pytest.mark.torch
-SETTINGS = settings(max_examples=25, deadline=None)
 
 
-def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0) -> st.SearchStrategy:
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=4)
 
-
-def rand(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def leaf(shape: tuple[int, ...]) -> cr.Tensor:
-    return cr.tensor(rand(shape), dtype=cr.float64, requires_grad=True)
 
 
 # ----- reshape family ------------------------------------------------------------------------

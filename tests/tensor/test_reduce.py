@@ -9,13 +9,11 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import chainrule as cr
-from tests.tensor.oracle import check_op
-
-SETTINGS = settings(max_examples=25, deadline=None)
+from tests.tensor.oracle import SETTINGS, check_op
 
 
 @st.composite
