@@ -307,10 +307,8 @@ class Value:
         replaced); leaves add it to what they hold, as PyTorch's leaves do, so two calls give
         leaves exactly twice the gradient.
         """
-        order = graph.topological_order((self,), _parents)
-        grads = graph.backward((self,), (1.0,), _parents, _float_vjp, order)
-        for node in order:
-            g = grads.get(node, 0.0)
+        grads = graph.backward((self,), (1.0,), _parents, _float_vjp)
+        for node, g in grads.items():  # every node of the graph: each rule returns all inputs'
             if node._prev:
                 node.grad = g
             else:
