@@ -7,6 +7,7 @@ derivative, d/dx of <grad(x), v> for a random v (create_graph on both sides).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,7 +21,9 @@ import chainrule as cr
 
 RTOL = 1e-8
 ATOL = 1e-10
-SETTINGS = settings(max_examples=25, deadline=None)  # small shapes, few examples: a fast suite
+# few examples by default (a fast suite); HYPOTHESIS_PROFILE=thorough multiplies them by 20
+SETTINGS = settings(deadline=None,
+                    max_examples=500 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 25)
 
 
 def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0) -> st.SearchStrategy:
