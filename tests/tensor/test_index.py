@@ -371,3 +371,14 @@ def test_one_hot_errors():
     _raises(RuntimeError, lambda: cr.one_hot(cr.tensor([1, 5]), 3), "smaller than", "3")
     _raises(RuntimeError, lambda: cr.one_hot(cr.tensor([1.0])), "float32")
     _raises(RuntimeError, lambda: cr.one_hot(cr.tensor([], dtype=cr.int64)), "empty")
+
+
+def test_ellipsis_spanning_no_dimension_does_not_separate_index_arrays():
+    # found by hypothesis: NumPy counts the (empty) ellipsis as a separator and moves the indexed
+    # dimension to the front; PyTorch keeps it in place
+    x = rand((1, 0, 1, 1))
+    key = (0, slice(None), [0], Ellipsis, [0], None)
+    check_op(lambda t: t[key], lambda t: t[key], [x])
+    y = rand((2, 3, 4))
+    key = ([0, 1], Ellipsis, [1, 2])  # spans one dimension: a real separator in both
+    check_op(lambda t: t[key], lambda t: t[key], [y])

@@ -36,6 +36,12 @@ if TYPE_CHECKING:
 _Tensor: Any = None  # set by tensor.py (the Tensor class) to break the import loop
 
 
+class _RuleMode:
+    """True while a rule runs on bare arrays (a backward pass that records no graph)."""
+
+    arrays = False
+
+
 class VersionCounter:
     """Counts in-place writes to one storage; views share their base's counter."""
 
@@ -64,6 +70,17 @@ class SavedTensor:
         self.leaf = _weakref(t) if (rg and node is None) else None
 
     def unpack(self, ctx: Node) -> Tensor:
+        self.check_version(ctx)
+        if self.leaf is not None:
+            leaf = self.leaf()
+            if leaf is not None:
+                return leaf
+        t = _Tensor._make(self.data, self.requires_grad, ctx if self.is_output else self.node)
+        t._version_counter = self.version_counter
+        return t
+
+    def check_version(self, ctx: Node) -> None:
+        """Raise if the saved tensor was written in place since it was saved."""
         if self.version_counter.value != self.version:
             shape = tuple(self.data.shape)
             raise RuntimeError(
@@ -72,13 +89,6 @@ class SavedTensor:
                 f"{ctx.name()} is at version {self.version_counter.value}; expected version "
                 f"{self.version} instead"
             )
-        if self.leaf is not None:
-            leaf = self.leaf()
-            if leaf is not None:
-                return leaf
-        t = _Tensor._make(self.data, self.requires_grad, ctx if self.is_output else self.node)
-        t._version_counter = self.version_counter
-        return t
 
 
 class Node:
@@ -141,6 +151,14 @@ class Node:
             )
         if self._saved is None:
             return ()
+        if _RuleMode.arrays:
+            out = []
+            for s in self._saved:
+                if type(s) is SavedTensor:
+                    s.check_version(self)
+                    s = s.data
+                out.append(s)
+            return tuple(out)
         return tuple(s.unpack(self) if type(s) is SavedTensor else s for s in self._saved)
 
     def _release(self) -> None:
@@ -204,6 +222,10 @@ class Function:
     save_output = False  # True: ctx.output gives the result, connected to the graph
     is_view = False  # True: the result shares storage (and version counter) with input 0
     _builtin = False  # chainrule's own ops: their rules return gradients no one else holds
+    # True: backward is written with operations that arrays and Tensors share, and runs on the
+    # bare arrays (g, saved tensors, output) when no graph is recorded: NumPy's cost instead of a
+    # Tensor op's. With create_graph it runs on Tensors, so it is differentiated as usual.
+    array_rule = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -318,10 +340,14 @@ def _as_output(s: SavedTensor) -> SavedTensor:
 
 
 def _ctx_output(ctx: Node) -> Tensor:
-    if ctx._freed or "_output" not in ctx.__dict__:
+    saved = ctx.__dict__.get("_output")
+    if saved is None:
         _ = ctx.saved_tensors  # raises the freed-buffers error
         raise RuntimeError(f"{ctx.name()}: the output was not saved")
-    return ctx.__dict__["_output"].unpack(ctx)
+    if _RuleMode.arrays:
+        saved.check_version(ctx)
+        return saved.data
+    return saved.unpack(ctx)
 
 
 Node.output = property(_ctx_output, doc="The op's result, connected to the graph (save_output).")
@@ -469,6 +495,19 @@ class _Pass:
             if node not in self.needed:
                 return ()
         fn = node.fn
+        if fn.array_rule and not self.create_graph:
+            _RuleMode.arrays = True
+            try:
+                grads = fn.backward(node, g.data)
+            finally:
+                _RuleMode.arrays = False
+            grads = _wrap_arrays(grads)
+            meta = node._input_meta
+            for gi, m in zip(grads, meta):  # noqa: B905 (a rule returns one per input)
+                if gi is not None and (m is None or gi.data.shape != m[0]
+                                       or gi.data.dtype != m[1]):
+                    return _check_grads(node, grads)  # un-broadcast, cast, drop extras
+            return grads
         if fn._builtin:
             grads = fn.backward(node, g)
             meta = node._input_meta
@@ -485,6 +524,18 @@ class _Pass:
         # a custom rule may return tensors it also keeps: .grad must not share them
         self.handed.update(id(gi.data) for gi in grads if gi is not None)
         return grads
+
+
+def _wrap_arrays(grads: Any) -> tuple[Tensor | None, ...]:
+    """An array rule's gradients as Tensors (NumPy returns scalars for 0-d results)."""
+    if type(grads) is not tuple:
+        grads = (grads,)
+    T = _Tensor
+    return tuple([
+        a if a is None or type(a) is T
+        else T._make(a if type(a) is ndarray else xp.asarray(a), False, None)
+        for a in grads
+    ])
 
 
 def _parents(node: Any) -> tuple[Any, ...]:

@@ -90,6 +90,8 @@ def _floating(a: Any, op: str) -> Tensor:
 
 # ----- arithmetic ------------------------------------------------------------------------------
 class Add(Function):
+    array_rule = True  # the rule below runs on arrays too
+
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
         return data(a) + data(b)
@@ -100,6 +102,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    array_rule = True  # the rule below runs on arrays too
+
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
         return data(a) - data(b)
@@ -110,6 +114,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    array_rule = True  # the rule below runs on arrays too
+
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
         needs = ctx.needs_input_grad
@@ -125,6 +131,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    array_rule = True  # the rule below runs on arrays too
+
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
         if ctx.needs_input_grad:
@@ -134,12 +142,21 @@ class Div(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
-        ga = g / b if ctx.needs_input_grad[0] else None  # d(a/b)/da = 1/b
-        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None  # d(a/b)/db = -a/b^2
-        return ga, gb
+        if type(g) is Tensor or (isinstance(b, int | float) and b != 0):  # nothing to silence
+            return _div_grads(ctx, g, a, b)
+        with xp.errstate(divide="ignore", invalid="ignore"):  # x/0: inf or nan, silently
+            return _div_grads(ctx, g, a, b)
+
+
+def _div_grads(ctx: Node, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    ga = g / b if ctx.needs_input_grad[0] else None  # d(a/b)/da = 1/b
+    gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None  # d(a/b)/db = -a/b^2
+    return ga, gb
 
 
 class Neg(Function):
+    array_rule = True  # the rule below runs on arrays too
+
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         return -a.data
@@ -177,6 +194,8 @@ class Pow(Function):
 
 # ----- unary -----------------------------------------------------------------------------------
 class Exp(Function):
+    array_rule = True  # the rule below runs on arrays too
+
     save_output = True
 
     @staticmethod
@@ -190,6 +209,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    array_rule = True  # the rule below runs on arrays too
+
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
@@ -199,7 +220,10 @@ class Log(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g / a  # d ln(a) / da = 1/a
+        if type(g) is Tensor:
+            return g / a  # d ln(a) / da = 1/a
+        with xp.errstate(divide="ignore", invalid="ignore"):  # at a = 0: inf, silently
+            return g / a
 
 
 class Sqrt(Function):
@@ -246,9 +270,16 @@ class Tanh(Function):
     def forward(ctx: Node, a: Tensor) -> Any:
         return xp.tanh(a.data)
 
+    array_rule = True
+
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        return TanhBackward.apply(g, ctx.output)  # d tanh(a)/da = 1 - tanh(a)^2
+        y = ctx.output  # d tanh(a)/da = 1 - tanh(a)^2
+        return _tanh_grad(g, y) if type(g) is not Tensor else TanhBackward.apply(g, y)
+
+
+def _tanh_grad(g: Any, y: Any) -> Any:
+    return g * (1 - y * y)
 
 
 class TanhBackward(Function):
@@ -259,8 +290,7 @@ class TanhBackward(Function):
     def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
         if ctx.needs_input_grad:
             ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
-        y = y.data
-        return g.data * (1 - y * y)
+        return _tanh_grad(g.data, y.data)
 
     @staticmethod
     def backward(ctx: Node, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -280,9 +310,16 @@ class Sigmoid(Function):
         with xp.errstate(over="ignore"):
             return 1 / (1 + xp.exp(-a.data))
 
+    array_rule = True
+
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        return SigmoidBackward.apply(g, ctx.output)  # d s(a)/da = s(a) (1 - s(a))
+        y = ctx.output  # d s(a)/da = s(a) (1 - s(a))
+        return _sigmoid_grad(g, y) if type(g) is not Tensor else SigmoidBackward.apply(g, y)
+
+
+def _sigmoid_grad(g: Any, y: Any) -> Any:
+    return g * y * (1 - y)
 
 
 class SigmoidBackward(Function):
@@ -293,8 +330,7 @@ class SigmoidBackward(Function):
     def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
         if ctx.needs_input_grad:
             ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
-        y = y.data
-        return g.data * y * (1 - y)
+        return _sigmoid_grad(g.data, y.data)
 
     @staticmethod
     def backward(ctx: Node, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -305,6 +341,7 @@ class SigmoidBackward(Function):
 
 
 class Relu(Function):
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -316,8 +353,9 @@ class Relu(Function):
         # 1 where the result is positive, 0 elsewhere (0 at a == 0, as PyTorch). A product
         # with a constant 0/1 mask: numpy's masked select (where) is ~10x slower on large
         # random masks; it differs only where g is inf or nan at a masked position.
-        y = ctx.output.data
-        return g * _const((y > 0).astype(y.dtype))
+        y = ctx.output
+        y = y.data if type(y) is Tensor else y
+        return g * (y > 0).astype(y.dtype)
 
 
 class Abs(Function):

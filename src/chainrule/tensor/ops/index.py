@@ -66,11 +66,12 @@ def _entry(k: Any) -> tuple[Any, bool]:
     )
 
 
-def normalize_key(key: Any) -> tuple[Any, bool]:
+def normalize_key(key: Any, ndim: int | None = None) -> tuple[Any, bool]:
     """A ``__getitem__`` key as a NumPy key, and True when it is basic (no index arrays).
 
     Tensors become their arrays, lists index arrays (or masks); a negative slice step is a
-    ValueError and a non-integer index an IndexError, as in PyTorch.
+    ValueError and a non-integer index an IndexError, as in PyTorch. Given the tensor's ``ndim``,
+    an ellipsis in a key with index arrays is spelled out (see _expand_ellipsis).
     """
     if type(key) is not tuple:
         k, basic = _entry(key)
@@ -81,7 +82,24 @@ def normalize_key(key: Any) -> tuple[Any, bool]:
         k, b = _entry(e)
         out.append(k)
         basic = basic and b
+    if not basic and ndim is not None and any(k is Ellipsis for k in out):
+        out = _expand_ellipsis(out, ndim)
     return tuple(out), basic
+
+
+def _expand_ellipsis(key: list[Any], ndim: int) -> list[Any]:
+    """``...`` as the slices it stands for. PyTorch places index arrays by the dimensions they
+    index, so an ellipsis spanning no dimension does not separate two of them; NumPy would
+    count it as a separator and move the indexed dimensions to the front."""
+    used = 0
+    for k in key:
+        if isinstance(k, xp.ndarray):
+            used += k.ndim if k.dtype.kind == "b" else 1
+        elif k is not None and k is not Ellipsis and type(k) is not bool \
+                and not isinstance(k, xp.bool_):
+            used += 1
+    i = next(i for i, k in enumerate(key) if k is Ellipsis)
+    return key[:i] + [slice(None)] * max(ndim - used, 0) + key[i + 1:]
 
 
 def _split_key(key: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
@@ -143,7 +161,7 @@ def _index(a: Tensor, key: tuple[Any, ...], basic: bool, op: str) -> Tensor:
 @tensor_method("__getitem__")
 def getitem(a: Tensor, key: Any) -> Tensor:
     """x[key] with PyTorch's (NumPy's) rules: ints, slices, None, ..., index tensors, masks."""
-    k, basic = normalize_key(key)
+    k, basic = normalize_key(key, a.data.ndim)
     if not basic:
         split = _split_key(k)
         if split is not None:
@@ -199,7 +217,7 @@ class IndexGrad(IndexPut):
 @tensor_method("index_put")
 def index_put(x: Tensor, index: Any, values: Any, accumulate: bool = False) -> Tensor:
     """A copy of x with x[index] = values (accumulate: += values, repeated indices adding up)."""
-    key, basic = normalize_key(index)
+    key, basic = normalize_key(index, x.data.ndim)
     if type(values) is not Tensor and not isinstance(values, int | float | bool | xp.number):
         values = Tensor(values, dtype=x.dtype)
     split = None if basic else _split_key(key)

@@ -91,10 +91,25 @@ class Sum(Function):
         ctx.in_shape, ctx.dims = a.data.shape, dims
         return a.data.sum(axis=dims, keepdims=keepdim)
 
+    array_rule = True
+
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         # d(sum x)/dx_i = 1: every element receives the gradient of its sum
+        if type(g) is not Tensor:
+            return _spread(g, ctx.in_shape, ctx.dims), None, None
         return SumBackward.apply(g, ctx.in_shape, ctx.dims), None, None
+
+
+def _spread(g: Any, shape: tuple[int, ...], dims: tuple[int, ...]) -> Any:
+    """The array g with the summed dims re-inserted, broadcast to ``shape``; small results are
+    materialized, as np.broadcast_to alone costs more than filling a few thousand elements."""
+    kept = g.reshape(_kept_shape(shape, dims))
+    if math.prod(shape) > 4096:
+        return xp.broadcast_to(kept, shape)
+    out = xp.empty(shape, g.dtype)
+    out[...] = kept
+    return out
 
 
 class SumBackward(Function):
@@ -106,12 +121,7 @@ class SumBackward(Function):
     @staticmethod
     def forward(ctx: Node, g: Tensor, shape: tuple[int, ...], dims: tuple[int, ...]) -> Any:
         ctx.dims, ctx.keepdim = dims, g.data.ndim == len(shape)
-        kept = g.data.reshape(_kept_shape(shape, dims))
-        if math.prod(shape) > 4096:
-            return xp.broadcast_to(kept, shape)
-        out = xp.empty(shape, g.data.dtype)
-        out[...] = kept
-        return out
+        return _spread(g.data, shape, dims)
 
     @staticmethod
     def backward(ctx: Node, h: Tensor) -> tuple[Tensor, None, None]:
