@@ -167,12 +167,23 @@ class Value:
         self.label = label
         self._rule = _rule
 
-    @classmethod
-    def _make(cls, data: float, children: tuple[Value, ...], op: str, rule: Rule) -> Value:
-        """A result node; records its inputs only while grad mode is on."""
+    @staticmethod
+    def _make(data: float, children: tuple[Value, ...], op: str, rule: Rule) -> Value:
+        """A result node; records its inputs only while grad mode is on. Fields are set here
+        rather than through __init__: this runs once per node of every graph."""
+        v = _new_value(Value)
+        v.data = data
+        v.grad = 0.0
+        v.label = ""
         if _GradMode.enabled:
-            return cls(data, children, op, "", rule)
-        return cls(data)
+            v._prev = children
+            v._op = op
+            v._rule = rule
+        else:
+            v._prev = ()
+            v._op = ""
+            v._rule = None
+        return v
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
@@ -331,6 +342,9 @@ def linear(ws: Sequence[Value], xs: Sequence[Operand], b: Operand = 0.0) -> Valu
     for w, x in zip(ws, xs, strict=True):
         total += w.data * x.data
     return Value._make(total, (*ws, *xs, b), "w·x+b", _linear_rule)
+
+
+_new_value = object.__new__
 
 
 def _parents(v: Value) -> tuple[Value, ...]:
