@@ -13,6 +13,7 @@ from typing import Any
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
+import pytest
 import torch
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -34,6 +35,14 @@ def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0) -> st.Search
 def rand(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     """Standard-normal float64 values of a shape, reproducible from the seed."""
     return np.random.default_rng(seed).standard_normal(shape)
+
+
+def raises_with(exc: type[BaseException], fn: Callable[[], Any], *fragments: str) -> None:
+    """``fn()`` raises ``exc`` with every fragment (shapes, op names) in its message."""
+    with pytest.raises(exc) as info:
+        fn()
+    for frag in fragments:
+        assert frag in str(info.value), (frag, str(info.value))
 
 
 def leaf(shape: tuple[int, ...], seed: int = 0) -> cr.Tensor:

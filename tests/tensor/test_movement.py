@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import chainrule as cr
-from tests.tensor.oracle import SETTINGS, check_op, leaf, rand, shapes
+from tests.tensor.oracle import SETTINGS, check_op, leaf, raises_with, rand, shapes
 
 pytestmark = pytest.mark.torch
 
@@ -260,8 +260,8 @@ def test_reshape_of_a_non_contiguous_tensor_copies_and_view_refuses():
     assert y._base is None and not np.shares_memory(y.data, x.data)
     check_op(lambda a: a.T.reshape(-1), lambda a: a.T.reshape(-1), [rand((3, 4))])
     assert t.reshape(4, 1, 3)._base is x  # only size-1 dims added: still a view
-    _raises(RuntimeError, lambda: t.view(12), "view", "(4, 3)", "reshape")
-    _raises(RuntimeError, lambda: t.flatten().view(2, 7), "(2, 7)", "12")
+    raises_with(RuntimeError, lambda: t.view(12), "view", "(4, 3)", "reshape")
+    raises_with(RuntimeError, lambda: t.flatten().view(2, 7), "(2, 7)", "12")
 
 
 def test_cat_promotes_like_torch():
@@ -320,46 +320,41 @@ def test_gradcheck_gradgradcheck(fn, shape):
 
 
 # ----- errors --------------------------------------------------------------------------------
-def _raises(exc, fn, *fragments):
-    with pytest.raises(exc) as info:
-        fn()
-    for frag in fragments:
-        assert frag in str(info.value), (frag, str(info.value))
 
 
 def test_errors():
     x = cr.randn(2, 3)
-    _raises(RuntimeError, lambda: x.reshape(4, 2), "(4, 2)", "(2, 3)", "size 6")
-    _raises(RuntimeError, lambda: x.view(-1, -1), "(-1, -1)")
-    _raises(RuntimeError, lambda: x.expand(2, 4), "(2, 4)", "(2, 3)")
-    _raises(RuntimeError, lambda: x.expand(3), "(2, 3)")
-    _raises(RuntimeError, lambda: cr.cat([x, cr.randn(2, 4)]),
+    raises_with(RuntimeError, lambda: x.reshape(4, 2), "(4, 2)", "(2, 3)", "size 6")
+    raises_with(RuntimeError, lambda: x.view(-1, -1), "(-1, -1)")
+    raises_with(RuntimeError, lambda: x.expand(2, 4), "(2, 4)", "(2, 3)")
+    raises_with(RuntimeError, lambda: x.expand(3), "(2, 3)")
+    raises_with(RuntimeError, lambda: cr.cat([x, cr.randn(2, 4)]),
             "cat: sizes of tensors must match except in dimension 0: got (2, 3) and (2, 4)")
-    _raises(RuntimeError, lambda: cr.cat([x, x, cr.randn(3, 2)], 1),
+    raises_with(RuntimeError, lambda: cr.cat([x, x, cr.randn(3, 2)], 1),
             "dimension 1: got (2, 3), (2, 3) and (3, 2)")
-    _raises(RuntimeError, lambda: cr.cat([x, cr.randn(3)]), "(2, 3) and (3,)")
-    _raises(RuntimeError, lambda: cr.cat([cr.tensor(1.0)]), "zero-dimensional")
-    _raises(ValueError, lambda: cr.cat([]), "non-empty")
-    _raises(TypeError, lambda: cr.cat(x), "sequence")
-    _raises(IndexError, lambda: cr.cat([x, x], 2), "Dimension out of range")
-    _raises(RuntimeError, lambda: cr.stack([x, cr.randn(2, 4)]), "(2, 3)", "(2, 4)")
-    _raises(RuntimeError, lambda: x.permute(0), "(2, 3)")
-    _raises(RuntimeError, lambda: x.permute(0, 0), "duplicate")
-    _raises(IndexError, lambda: x.transpose(0, 2), "Dimension out of range")
-    _raises(IndexError, lambda: x.squeeze(2), "Dimension out of range")
-    _raises(IndexError, lambda: x.unsqueeze(3), "Dimension out of range")
-    _raises(RuntimeError, lambda: cr.randn(3).mT, "(3,)")
-    _raises(RuntimeError, lambda: x.flatten(1, 0), "start_dim")
-    _raises(RuntimeError, lambda: x.split([1, 2]), "sum exactly to 2", "(2, 3)")
-    _raises(RuntimeError, lambda: x.split(0), "split_size")
-    _raises(RuntimeError, lambda: x.chunk(0), "greater than 0")
-    _raises(RuntimeError, lambda: x.narrow(1, 2, 2), "exceeds dimension size (3)")
-    _raises(IndexError, lambda: x.narrow(1, 4, 0), "start out of range")
-    _raises(RuntimeError, lambda: x.flip(0, 0), "multiple times")
-    _raises(RuntimeError, lambda: x.repeat(2), "(2, 3)")
-    _raises(RuntimeError, lambda: cr.pad(x, (1, 2, 3)), "divisible by 2")
-    _raises(RuntimeError, lambda: cr.pad(x, (1,) * 6), "(2, 3)")
-    _raises(RuntimeError, lambda: cr.pad(x, (-2, -2)), "negative output size", "(2, 3)")
-    _raises(RuntimeError, lambda: cr.pad(x, (3, 0), mode="reflect"), "(3, 0)", "(2, 3)")
-    _raises(NotImplementedError, lambda: cr.pad(x, (1, 1), mode="wrap"), "wrap")
-    _raises(ValueError, lambda: cr.pad(x, (1, 1), mode="reflect", value=2.0), "value")
+    raises_with(RuntimeError, lambda: cr.cat([x, cr.randn(3)]), "(2, 3) and (3,)")
+    raises_with(RuntimeError, lambda: cr.cat([cr.tensor(1.0)]), "zero-dimensional")
+    raises_with(ValueError, lambda: cr.cat([]), "non-empty")
+    raises_with(TypeError, lambda: cr.cat(x), "sequence")
+    raises_with(IndexError, lambda: cr.cat([x, x], 2), "Dimension out of range")
+    raises_with(RuntimeError, lambda: cr.stack([x, cr.randn(2, 4)]), "(2, 3)", "(2, 4)")
+    raises_with(RuntimeError, lambda: x.permute(0), "(2, 3)")
+    raises_with(RuntimeError, lambda: x.permute(0, 0), "duplicate")
+    raises_with(IndexError, lambda: x.transpose(0, 2), "Dimension out of range")
+    raises_with(IndexError, lambda: x.squeeze(2), "Dimension out of range")
+    raises_with(IndexError, lambda: x.unsqueeze(3), "Dimension out of range")
+    raises_with(RuntimeError, lambda: cr.randn(3).mT, "(3,)")
+    raises_with(RuntimeError, lambda: x.flatten(1, 0), "start_dim")
+    raises_with(RuntimeError, lambda: x.split([1, 2]), "sum exactly to 2", "(2, 3)")
+    raises_with(RuntimeError, lambda: x.split(0), "split_size")
+    raises_with(RuntimeError, lambda: x.chunk(0), "greater than 0")
+    raises_with(RuntimeError, lambda: x.narrow(1, 2, 2), "exceeds dimension size (3)")
+    raises_with(IndexError, lambda: x.narrow(1, 4, 0), "start out of range")
+    raises_with(RuntimeError, lambda: x.flip(0, 0), "multiple times")
+    raises_with(RuntimeError, lambda: x.repeat(2), "(2, 3)")
+    raises_with(RuntimeError, lambda: cr.pad(x, (1, 2, 3)), "divisible by 2")
+    raises_with(RuntimeError, lambda: cr.pad(x, (1,) * 6), "(2, 3)")
+    raises_with(RuntimeError, lambda: cr.pad(x, (-2, -2)), "negative output size", "(2, 3)")
+    raises_with(RuntimeError, lambda: cr.pad(x, (3, 0), mode="reflect"), "(3, 0)", "(2, 3)")
+    raises_with(NotImplementedError, lambda: cr.pad(x, (1, 1), mode="wrap"), "wrap")
+    raises_with(ValueError, lambda: cr.pad(x, (1, 1), mode="reflect", value=2.0), "value")
