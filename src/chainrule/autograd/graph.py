@@ -67,6 +67,7 @@ def backward(
         grads[root] = grads[root] + seed if root in grads else seed
     take = grads.get if keep else grads.pop
     get = grads.get
+    pg = prev = None
     for node in reversed(order):
         g = take(node, None)
         if g is None:
@@ -76,4 +77,5 @@ def backward(
                 continue
             prev = get(parent)
             grads[parent] = pg if prev is None else prev + pg
+        pg = prev = None  # hold no gradient past its step (engines may read refcounts)
     return grads

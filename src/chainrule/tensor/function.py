@@ -353,37 +353,48 @@ def _ctx_output(ctx: Node) -> Tensor:
 Node.output = property(_ctx_output, doc="The op's result, connected to the graph (save_output).")
 
 
-def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
-    """Undo broadcasting: sum ``g`` over the dimensions broadcasting added or stretched.
+def _summed_dims(gshape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The dimensions of ``gshape`` that broadcasting ``shape`` to it added or stretched.
 
-    Raises ValueError when ``shape`` does not broadcast to ``g``'s shape.
+    Raises ValueError when ``shape`` does not broadcast to ``gshape``.
     """
-    gshape = g.data.shape
-    if gshape == shape:
-        return g
     lead = len(gshape) - len(shape)
     if lead < 0:
         raise ValueError(f"sum_to: {tuple(gshape)} has fewer dimensions than {tuple(shape)}")
     dims = list(range(lead))
     for i, n in enumerate(shape):
-        m = gshape[i + lead]
-        if n != m:
+        if n != gshape[i + lead]:
             if n != 1:
                 raise ValueError(f"sum_to: {tuple(shape)} does not broadcast to {tuple(gshape)}")
             dims.append(i + lead)
+    return tuple(dims)
+
+
+def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Undo broadcasting: sum ``g`` over the dimensions broadcasting added or stretched.
+
+    Raises ValueError when ``shape`` does not broadcast to ``g``'s shape.
+    """
+    if g.data.shape == shape:
+        return g
+    dims = _summed_dims(g.data.shape, shape)
     if dims:
-        g = g.sum(dim=tuple(dims), keepdim=True)
+        g = g.sum(dim=dims, keepdim=True)
     return g.reshape(shape) if g.data.shape != shape else g
 
 
-def _apply_rule(node: Node, g: Tensor) -> tuple[Tensor | None, ...]:
-    """Run ``node``'s backward rule; check, un-broadcast and cast what it returns."""
-    return _check_grads(node, node.fn.backward(node, g))
+def _sum_to_array(g: Any, shape: tuple[int, ...]) -> Any:
+    """``sum_to`` for a bare array."""
+    dims = _summed_dims(g.shape, shape)
+    if dims:
+        g = g.sum(axis=dims, keepdims=True)
+    return g.reshape(shape) if g.shape != shape else g
 
 
-def _check_grads(node: Node, grads: Any) -> tuple[Tensor | None, ...]:
+def _check_grads(node: Node, grads: Any, arrays: bool = False) -> tuple[Any, ...]:
     """A rule's gradients, one per input: checked, summed back to the input's shape (the one
-    place broadcasting is undone) and cast to its dtype."""
+    place broadcasting is undone) and cast to its dtype. Tensors, or bare arrays if ``arrays``
+    (a backward pass that records nothing)."""
     if type(grads) is not tuple:
         grads = tuple(grads) if type(grads) is list else (grads,)
     meta = node._input_meta
@@ -394,33 +405,33 @@ def _check_grads(node: Node, grads: Any) -> tuple[Tensor | None, ...]:
             f"function {node.name()} returned an incorrect number of gradients "
             f"(expected {len(meta)}, got {len(grads)})"
         )
+    kind = ndarray if arrays else _Tensor
     out = []
     for gi, m in zip(grads, meta, strict=False):
         if gi is None or m is None:  # inputs needing no gradient have no edge: dropped anyway
             out.append(None)
             continue
         shape, dtype = m
-        if type(gi) is _Tensor and gi.data.shape == shape and gi.data.dtype == dtype:
-            out.append(gi)
-            continue
-        if type(gi) is not _Tensor:
+        if type(gi) is not kind:
             try:
-                gi = _Tensor._make(_Tensor._coerce(gi, dtype), False, None)
+                gi = xp.asarray(gi, dtype) if arrays else _Tensor._make(
+                    _Tensor._coerce(gi, dtype), False, None)
             except (TypeError, ValueError):
                 raise TypeError(
                     f"function {node.name()} returned a {type(gi).__name__} as a gradient; "
                     f"expected a Tensor or None"
                 ) from None
-        if gi.data.shape != shape:
+        a = gi if arrays else gi.data
+        if a.shape != shape:
             try:
-                gi = sum_to(gi, shape)
+                gi = _sum_to_array(gi, shape) if arrays else sum_to(gi, shape)
             except ValueError:
                 raise RuntimeError(
                     f"function {node.name()} returned a gradient of shape "
-                    f"{tuple(gi.data.shape)} for an input of shape {tuple(shape)}"
+                    f"{tuple(a.shape)} for an input of shape {tuple(shape)}"
                 ) from None
-        if gi.data.dtype != dtype:
-            gi = gi.to(dtype=dtype)
+        if a.dtype != dtype:
+            gi = gi.astype(dtype) if arrays else gi.to(dtype=dtype)
         out.append(gi)
     return tuple(out)
 
@@ -433,8 +444,22 @@ def _call_hooks(hooks: dict[int, Callable], g: Tensor) -> Tensor:
     return g
 
 
+def _call_hooks_on_array(hooks: dict[int, Callable], g: Any) -> Any:
+    """Hooks see Tensors, and Tensor rules, even in a pass that passes arrays."""
+    _RuleMode.arrays = False
+    try:
+        return _call_hooks(hooks, _Tensor._make(g, False, None)).data
+    finally:
+        _RuleMode.arrays = True
+
+
 class _Pass:
-    """The state of one backward pass: what is captured and accumulated where."""
+    """The state of one backward pass: what is captured and accumulated where.
+
+    A pass that records nothing (no create_graph) passes bare arrays between nodes and runs the
+    built-in rules on them (``Function.array_rule``): NumPy's cost per step, no Tensor wrappers.
+    With create_graph the gradients are Tensors and every rule is recorded.
+    """
 
     __slots__ = ("captured", "create_graph", "handed", "needed", "targets")
 
@@ -442,50 +467,52 @@ class _Pass:
         self.create_graph = create_graph
         self.targets: set[Any] | None = None  # nodes whose gradient is captured (inputs)
         self.needed: set[Any] | None = None  # nodes whose rule must run (an input lies below)
-        self.captured: dict[Any, Tensor] = {}
+        self.captured: dict[Any, Any] = {}
         self.handed: set[int] = set()  # ids of arrays other tensors hold (seeds, stored grads)
 
-    def accumulate(self, t: Tensor, g: Tensor, shared: bool = False) -> None:
-        """``t.grad += g``: in place, unless graphs are being built or ``t.grad`` has one."""
-        if not self.create_graph:
-            data = g.data
-            old = t.grad
-            if old is None:
-                # .grad must own a buffer no other tensor shares, since it is written in place
-                # later (accumulation, zero_grad). The gradient's own array qualifies when only
-                # ``g`` refers to it (refcount: g, `data`, the call's argument) and it was not
-                # handed out already in this pass (a seed, another .grad): then no copy.
-                if (shared or id(data) in self.handed or not data.flags.owndata
-                        or not data.flags.writeable or sys.getrefcount(data) > 3):
-                    data = data.copy()
-                self.handed.add(id(data))
-                t.grad = _Tensor._make(data, False, None)
-            elif (old.grad_fn is None and not old.requires_grad and old.data.shape == data.shape
-                  and old.data.dtype == data.dtype and old.data.flags.writeable):
-                xp.add(old.data, data, out=old.data)
-                old._version_counter.value += 1
-            else:
-                t.grad = _Tensor._make(old.data + data, False, None)
-        else:
-            # recorded (create_graph): a clone owns a writable buffer and stays differentiable
+    def accumulate(self, t: Tensor, g: Any, shared: bool = False) -> None:
+        """``t.grad += g``: in place (g an array), unless graphs are being built (g a Tensor) or
+        ``t.grad`` has a graph."""
+        if self.create_graph:
+            # recorded: a clone owns a writable buffer and stays differentiable
             t.grad = g.clone() if t.grad is None else t.grad + g
+            return
+        old = t.grad
+        if old is None:
+            # .grad must own a buffer no other tensor shares, since it is written in place later
+            # (accumulation, zero_grad). The gradient's own array qualifies when only the pass
+            # refers to it (refcount: the driver's and vjp's names, ``g``, getrefcount's argument)
+            # and it was not handed out already in this pass (a seed, another .grad): no copy.
+            if (shared or id(g) in self.handed or not g.flags.owndata
+                    or not g.flags.writeable or sys.getrefcount(g) > 4):
+                g = g.copy()
+            self.handed.add(id(g))
+            t.grad = _Tensor._make(g, False, None)
+        elif (old.grad_fn is None and not old.requires_grad and old.data.shape == g.shape
+              and old.data.dtype == g.dtype and old.data.flags.writeable):
+            xp.add(old.data, g, out=old.data)
+            old._version_counter.value += 1
+        else:
+            t.grad = _Tensor._make(old.data + g, False, None)
 
-    def vjp(self, node: Any, g: Tensor) -> tuple[Any, ...]:
-        """One step of the chain rule at ``node`` (the graph core's ``vjp`` callback)."""
+    def vjp(self, node: Any, g: Any) -> tuple[Any, ...]:
+        """One step of the chain rule at ``node`` (the graph core's ``vjp`` callback): tensor
+        hooks, retain_grad, capture, then the node's rule."""
+        on_arrays = not self.create_graph
         if type(node) is AccumulateGrad:
             leaf = node.variable
             if leaf is None:
                 return ()
             hooked = bool(leaf._hooks)
-            if hooked:
-                g = _call_hooks(leaf._hooks, g)  # a hook's result may be held by the user
+            if hooked:  # a hook's result may be held by the user
+                g = (_call_hooks_on_array if on_arrays else _call_hooks)(leaf._hooks, g)
             if self.targets is None:
                 self.accumulate(leaf, g, shared=hooked)
             else:
                 self.captured[node] = g
             return ()
         if node._pre_hooks:
-            g = _call_hooks(node._pre_hooks, g)
+            g = (_call_hooks_on_array if on_arrays else _call_hooks)(node._pre_hooks, g)
         if node._retain is not None:
             t = node._retain()
             if t is not None:
@@ -495,47 +522,31 @@ class _Pass:
             if node not in self.needed:
                 return ()
         fn = node.fn
-        if fn.array_rule and not self.create_graph:
-            _RuleMode.arrays = True
+        if on_arrays and not fn.array_rule:  # a rule written for Tensors only
+            _RuleMode.arrays = False
             try:
-                grads = fn.backward(node, g.data)
+                grads = _check_grads(node, fn.backward(node, _Tensor._make(g, False, None)))
             finally:
-                _RuleMode.arrays = False
-            grads = _wrap_arrays(grads)
-            meta = node._input_meta
-            for gi, m in zip(grads, meta):  # noqa: B905 (a rule returns one per input)
-                if gi is not None and (m is None or gi.data.shape != m[0]
-                                       or gi.data.dtype != m[1]):
-                    return _check_grads(node, grads)  # un-broadcast, cast, drop extras
-            return grads
-        if fn._builtin:
+                _RuleMode.arrays = True
+            grads = tuple([None if gi is None else gi.data for gi in grads])
+        elif on_arrays:
             grads = fn.backward(node, g)
-            meta = node._input_meta
-            if type(grads) is _Tensor:
+            if type(grads) is not tuple:
                 grads = (grads,)
-            if type(grads) is tuple and len(grads) == len(meta):
-                for gi, m in zip(grads, meta):  # noqa: B905 (lengths checked)
-                    if gi is not None and (m is None or gi.data.shape != m[0]
-                                           or gi.data.dtype != m[1]):
-                        return _check_grads(node, grads)  # un-broadcast, cast, drop extras
-                return grads
-            return _check_grads(node, grads)
-        grads = _apply_rule(node, g)
-        # a custom rule may return tensors it also keeps: .grad must not share them
-        self.handed.update(id(gi.data) for gi in grads if gi is not None)
+            meta = node._input_meta
+            if len(grads) != len(meta):
+                return _check_grads(node, grads, True)
+            for gi, m in zip(grads, meta):  # noqa: B905 (lengths checked)
+                if gi is not None and (m is None or type(gi) is not ndarray
+                                       or gi.shape != m[0] or gi.dtype != m[1]):
+                    return _check_grads(node, grads, True)  # un-broadcast, cast, drop extras
+        else:
+            grads = _check_grads(node, fn.backward(node, g))
+        if not fn._builtin:
+            # a custom rule may return tensors it also keeps: .grad must not share them
+            self.handed.update(id(gi.data if type(gi) is _Tensor else gi)
+                               for gi in grads if gi is not None)
         return grads
-
-
-def _wrap_arrays(grads: Any) -> tuple[Tensor | None, ...]:
-    """An array rule's gradients as Tensors (NumPy returns scalars for 0-d results)."""
-    if type(grads) is not tuple:
-        grads = (grads,)
-    T = _Tensor
-    return tuple([
-        a if a is None or type(a) is T
-        else T._make(a if type(a) is ndarray else xp.asarray(a), False, None)
-        for a in grads
-    ])
 
 
 def _parents(node: Any) -> tuple[Any, ...]:
@@ -578,13 +589,20 @@ def run_backward(
         nodes.append(node)
     run = _Pass(create_graph)
     run.handed.update(id(s.data) for s in grad_roots)
+    seeds = grad_roots if create_graph else [s.data for s in grad_roots]
+    outer_mode = _RuleMode.arrays
+    _RuleMode.arrays = not create_graph
+    try:
+        with set_grad_enabled(create_graph):
+            order = graph.topological_order(nodes, _parents)
+            if inputs is not None:
+                edges = [edge(x) for x in inputs]
+                run.targets = {e for e in edges if e is not None}
+                order, run.needed = _prune(order, run.targets)
+            graph.backward(nodes, seeds, _parents, run.vjp, order, keep=False)
+    finally:
+        _RuleMode.arrays = outer_mode
     with set_grad_enabled(create_graph):
-        order = graph.topological_order(nodes, _parents)
-        if inputs is not None:
-            edges = [edge(x) for x in inputs]
-            run.targets = {e for e in edges if e is not None}
-            order, run.needed = _prune(order, run.targets)
-        graph.backward(nodes, grad_roots, _parents, run.vjp, order, keep=False)
         result = None
         if inputs is not None:
             result = []
@@ -600,7 +618,7 @@ def run_backward(
                         f"{tuple(x.shape)}) appears to not have been used in the graph. Set "
                         f"allow_unused=True if this is the desired behavior."
                     )
-                result.append(g if g is None or create_graph else g.detach())
+                result.append(g if g is None or create_graph else _Tensor._make(g, False, None))
             result = None if accumulate else tuple(result)
     if not retain_graph:
         ran = run.needed  # with inputs, a captured node whose rule did not run keeps its buffers
