@@ -55,6 +55,7 @@ UNARY = [
     ("square", cr.square, torch.square, ANY),
     ("reciprocal", cr.reciprocal, torch.reciprocal, AWAY_FROM_0),
     ("method_chain", lambda x: x.sin().tanh().sigmoid(), lambda x: x.sin().tanh().sigmoid(), ANY),
+    ("method_chain_2", lambda x: x.tanh().sigmoid().sin(), lambda x: x.tanh().sigmoid().sin(), ANY),
 ]
 
 
@@ -293,6 +294,22 @@ def test_float32_stays_float32_in_values_and_grads(fn):
     if g.requires_grad:
         (h,) = cr.grad(g.sum(), x, allow_unused=True)
         assert h is None or h.dtype == cr.float32
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float64", "float16"])
+def test_casts_between_float_types_match_torch(dtype):
+    # through float32 and back: both round alike, so values and gradients agree exactly
+    check_op(lambda a: a.float().double() * a, lambda a: a.float().double() * a,
+             [np.array([[0.1, -1.3], [2.7, 3.0]])])
+    values = [[0.5, -1.25], [2.0, 3.0]]
+    x = cr.tensor(values, requires_grad=True)
+    tx = torch.tensor(values, requires_grad=True)
+    y, ty = x.to(getattr(cr, dtype)), tx.to(getattr(torch, dtype))
+    (y * y * 3).sum().backward()
+    (ty * ty * 3).sum().backward()
+    assert x.grad.dtype == cr.float32
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
 
 
 # torch raises RuntimeError; ops._util.broadcast_check (shared) raises ValueError for now

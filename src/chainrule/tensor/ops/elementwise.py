@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule.tensor import backend
-from chainrule.tensor.backend import xp
+from chainrule.tensor.backend import ndarray, xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import Operand, broadcast_check, check_operand, data
 from chainrule.tensor.tensor import Tensor, tensor_method
@@ -167,6 +167,8 @@ class Neg(Function):
 
 
 class Pow(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
         ctx.save_for_backward(a, b)  # a no-op when no gradient is needed
@@ -175,6 +177,9 @@ class Pow(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
+        if type(g) is not Tensor:
+            with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                return _pow_grads(ctx, g, a, b)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (PyTorch: avoids 0 * inf at a == 0)
@@ -190,6 +195,19 @@ class Pow(Function):
             zero_base = (at.data == 0) & (data(b) >= 0)
             gb = g * _zero_where(zero_base, (at ** b) * log(at))
         return ga, gb
+
+
+def _pow_grads(ctx: Node, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """Pow's rule on arrays (a or b may be a number), with the same zeros as the Tensor rule."""
+    ga = gb = None
+    if ctx.needs_input_grad[0]:
+        ga = g * b * a ** (b - 1)
+        if type(b) is ndarray or b == 0:
+            ga = xp.where(b == 0, 0, ga)
+    if ctx.needs_input_grad[1]:
+        a = xp.asarray(a, g.dtype) if type(a) is not ndarray else a
+        gb = g * xp.where((a == 0) & (b >= 0), 0, a ** b * xp.log(a))
+    return ga, gb
 
 
 # ----- unary -----------------------------------------------------------------------------------
@@ -227,6 +245,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -236,10 +255,15 @@ class Sqrt(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        return g / (2 * ctx.output)  # d sqrt(a)/da = 1 / (2 sqrt(a))
+        if type(g) is Tensor:
+            return g / (2 * ctx.output)  # d sqrt(a)/da = 1 / (2 sqrt(a))
+        with xp.errstate(divide="ignore", invalid="ignore"):  # at a = 0: inf, silently
+            return g / (2 * ctx.output)
 
 
 class Sin(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
@@ -248,10 +272,12 @@ class Sin(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * cos(a)  # d sin(a)/da = cos(a)
+        return g * (cos(a) if type(a) is Tensor else xp.cos(a))  # d sin(a)/da = cos(a)
 
 
 class Cos(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
@@ -260,7 +286,7 @@ class Cos(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * -sin(a)  # d cos(a)/da = -sin(a)
+        return g * -(sin(a) if type(a) is Tensor else xp.sin(a))  # d cos(a)/da = -sin(a)
 
 
 class Tanh(Function):
@@ -286,6 +312,8 @@ class TanhBackward(Function):
     """g (1 - y^2) as one op (fused for measured speed: three ops per tanh backward otherwise);
     its own rule: d/dg = 1 - y^2, d/dy = -2 g y."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
         if ctx.needs_input_grad:
@@ -295,7 +323,9 @@ class TanhBackward(Function):
     @staticmethod
     def backward(ctx: Node, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
         g, y = ctx.saved_tensors
-        gg = TanhBackward.apply(h, y) if ctx.needs_input_grad[0] else None
+        gg = None
+        if ctx.needs_input_grad[0]:
+            gg = TanhBackward.apply(h, y) if type(h) is Tensor else _tanh_grad(h, y)
         gy = h * g * y * -2.0 if ctx.needs_input_grad[1] else None
         return gg, gy
 
@@ -326,6 +356,8 @@ class SigmoidBackward(Function):
     """g y (1 - y) as one op (fused for measured speed, like TanhBackward);
     its own rule: d/dg = y (1 - y), d/dy = g (1 - 2y)."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
         if ctx.needs_input_grad:
@@ -335,7 +367,9 @@ class SigmoidBackward(Function):
     @staticmethod
     def backward(ctx: Node, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
         g, y = ctx.saved_tensors
-        gg = SigmoidBackward.apply(h, y) if ctx.needs_input_grad[0] else None
+        gg = None
+        if ctx.needs_input_grad[0]:
+            gg = SigmoidBackward.apply(h, y) if type(h) is Tensor else _sigmoid_grad(h, y)
         gy = h * g * (1 - 2 * y) if ctx.needs_input_grad[1] else None
         return gg, gy
 
@@ -359,6 +393,8 @@ class Relu(Function):
 
 
 class Abs(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
@@ -367,10 +403,14 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
+        if type(g) is not Tensor:
+            return g * xp.sign(a)
         return g * _const(xp.sign(a.data))  # d|a|/da = sign(a) (0 at a == 0, as PyTorch)
 
 
 class Sign(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         x = a.data
@@ -378,10 +418,14 @@ class Sign(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
+        if type(g) is not Tensor:
+            return xp.zeros_like(g)
         return _const(xp.zeros_like(g.data))  # piecewise constant: the derivative is 0
 
 
 class Clamp(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor, lo: Operand, hi: Operand) -> Any:
         ctx.save_for_backward(a, lo, hi)
@@ -396,7 +440,7 @@ class Clamp(Function):
         # PyTorch's subgradient: a gets 1 on the closed interval [lo, hi]; a bound gets 1 where it
         # is the result (lo where a < lo and lo < hi; hi where a > hi or hi < lo)
         a, lo, hi = ctx.saved_tensors
-        x, lo_d, hi_d = a.data, data(lo), data(hi)
+        x, lo_d, hi_d = data(a), data(lo), data(hi)
         need = ctx.needs_input_grad
         ga = g_lo = g_hi = None
         if need[0]:
@@ -417,6 +461,8 @@ class Clamp(Function):
 
 
 class Maximum(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
         ctx.save_for_backward(a, b)
@@ -429,6 +475,8 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
         ctx.save_for_backward(a, b)
@@ -445,13 +493,16 @@ def _select_grads(ctx: Node, g: Tensor, x: Any, y: Any) -> tuple[Tensor | None, 
     g, the smaller 0, and ties split it 0.5/0.5 (PyTorch). NaN operands: both get g."""
     tie = x == y
     if tie.any():
-        g = g * _const(xp.where(tie, 0.5, 1.0).astype(g.data.dtype))
+        half = xp.where(tie, 0.5, 1.0).astype(data(g).dtype)
+        g = g * (_const(half) if type(g) is Tensor else half)
     ga = _zero_where(x < y, g) if ctx.needs_input_grad[0] else None
     gb = _zero_where(x > y, g) if ctx.needs_input_grad[1] else None
     return ga, gb
 
 
 class Where(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, cond: Tensor, a: Operand, b: Operand) -> Any:
         ctx.save_for_backward(cond)
@@ -460,17 +511,23 @@ class Where(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[None, Tensor | None, Tensor | None]:
         (cond,) = ctx.saved_tensors
-        ga = Where.apply(cond, g, 0) if ctx.needs_input_grad[1] else None
-        gb = Where.apply(cond, 0, g) if ctx.needs_input_grad[2] else None
+        where = Where.apply if type(g) is Tensor else xp.where  # cond: a Tensor or an array
+        ga = where(cond, g, 0) if ctx.needs_input_grad[1] else None
+        gb = where(cond, 0, g) if ctx.needs_input_grad[2] else None
         return None, ga, gb
 
 
-def _zero_where(mask: Any, x: Tensor) -> Tensor:
-    """``x`` with zeros where the bool array ``mask`` is set (a constant selection)."""
+def _zero_where(mask: Any, x: Any) -> Any:
+    """``x`` (a Tensor or an array) with zeros where the bool array ``mask`` is set (a constant
+    selection)."""
+    if type(x) is not Tensor:
+        return xp.where(mask, 0, x)
     return Where.apply(_const(mask), 0, x)
 
 
 class Cast(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor, np_dtype: Any) -> Any:
         ctx.in_dtype = a.data.dtype
@@ -478,10 +535,14 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
+        if type(g) is not Tensor:
+            return g.astype(ctx.in_dtype), None
         return g.to(dtype=ctx.in_dtype), None
 
 
 class Clone(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         return a.data.copy()

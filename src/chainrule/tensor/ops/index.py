@@ -139,9 +139,13 @@ class Index(Function):
             ctx.basic = basic
         return a.data[key]
 
+    array_rule = True
+
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         # d x[key] / dx scatters g back to the positions read; repeated reads add up
+        if type(g) is not Tensor:
+            return _put(xp.zeros(ctx.in_shape, g.dtype), ctx.key, g, True, ctx.basic), None, None
         return IndexGrad.apply(ctx.in_shape, ctx.key, g, True, ctx.basic), None, None
 
 
@@ -172,6 +176,8 @@ def getitem(a: Tensor, key: Any) -> Tensor:
 class IndexPut(Function):
     """y = x with y[key] = v (accumulate: y[key] += v, repeated positions adding up)."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, x: Tensor, key: tuple[Any, ...], v: Any, accumulate: bool,
                 basic: bool) -> Any:
@@ -183,6 +189,12 @@ class IndexPut(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, None, Tensor | None, None, None]:
         gx = gv = None
+        if type(g) is not Tensor:
+            if ctx.needs_input_grad[0]:
+                gx = g if ctx.accumulate else _put(g.copy(), ctx.key, 0.0, False, ctx.basic)
+            if ctx.needs_input_grad[2]:
+                gv = g[ctx.key]
+            return gx, None, gv, None, None
         if ctx.needs_input_grad[0]:
             # overwritten positions no longer depend on x; accumulated ones pass g through
             gx = g if ctx.accumulate else IndexPut.apply(g, ctx.key, 0.0, False, ctx.basic)

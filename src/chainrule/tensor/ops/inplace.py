@@ -139,6 +139,8 @@ def _itruediv(self: Tensor, other: Operand) -> Tensor:
 class Fill(Function):
     """y = value everywhere (x's shape and dtype): dy/dx = 0, dy/dvalue = sum of g."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor, value: Any) -> Any:
         v = value.data if type(value) is Tensor else value
@@ -146,21 +148,30 @@ class Fill(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        ga = zeros_like(g) if ctx.needs_input_grad[0] else None
-        return ga, g  # g is summed to value's (0-d) shape by Function.apply
+        ga = _zeros(g) if ctx.needs_input_grad[0] else None
+        gv = g if ctx.needs_input_grad[1] else None  # summed to value's (0-d) shape by apply
+        return ga, gv
 
 
 class Copy(Function):
     """y = src broadcast to x's shape and cast to x's dtype: dy/dx = 0, dy/dsrc = 1."""
+
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, src: Tensor) -> Any:
         return xp.broadcast_to(src.data, a.data.shape).astype(a.data.dtype)
 
     @staticmethod
-    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor]:
-        ga = zeros_like(g) if ctx.needs_input_grad[0] else None
-        return ga, g  # summed to src's shape and cast to its dtype by Function.apply
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        ga = _zeros(g) if ctx.needs_input_grad[0] else None
+        gs = g if ctx.needs_input_grad[1] else None  # summed to src's shape, cast by apply
+        return ga, gs
+
+
+def _zeros(g: Any) -> Any:
+    """Zeros like ``g``, a Tensor or an array."""
+    return zeros_like(g) if type(g) is Tensor else xp.zeros_like(g)
 
 
 def _fill(self: Tensor, value: Any, op: str) -> Tensor:

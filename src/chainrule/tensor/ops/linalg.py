@@ -13,7 +13,7 @@ from typing import Any
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import check_operand
-from chainrule.tensor.ops.index import IndexGrad
+from chainrule.tensor.ops.index import IndexGrad, _put
 from chainrule.tensor.tensor import Tensor, tensor_method
 
 
@@ -25,6 +25,8 @@ class Matmul(Function):
             ctx.vectors = (a.data.ndim == 1, b.data.ndim == 1)
         return a.data @ b.data
 
+    array_rule = True  # the rule below runs on arrays too
+
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         # C = A B:  dA = G B^T,  dB = A^T G.  A 1-D operand is a matrix with one row (A) or one
@@ -32,16 +34,16 @@ class Matmul(Function):
         a, b = ctx.saved_tensors
         a_vec, b_vec = ctx.vectors
         if b_vec:
-            g, b = g.unsqueeze(-1), b.unsqueeze(-1)
+            g, b = g[..., None], b[..., None]
         if a_vec:
-            g, a = g.unsqueeze(-2), a.unsqueeze(-2)
+            g, a = g[..., None, :], a[..., None, :]
         ga = gb = None
         if ctx.needs_input_grad[0]:
             ga = g @ b.mT
-            ga = ga.squeeze(-2) if a_vec else ga
+            ga = ga[..., 0, :] if a_vec else ga
         if ctx.needs_input_grad[1]:
             gb = a.mT @ g
-            gb = gb.squeeze(-1) if b_vec else gb
+            gb = gb[..., 0] if b_vec else gb
         return ga, gb
 
 
@@ -147,6 +149,8 @@ class Einsum(Function):
     the other operands giving operand i's subscripts, broadcast over the subscripts only operand
     i has (summed in the forward) and placed on the diagonal for subscripts repeated in it."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, *args: Any) -> Any:
         ins, out, _ = args[-1]
@@ -158,18 +162,13 @@ class Einsum(Function):
             ctx.save_for_backward(*(
                 t if any(needs[i] for i in range(len(arrays)) if i != j) else None
                 for j, t in enumerate(args[:-1])))
-        eq = ",".join(ins) + "->" + out
-        res = xp.einsum(eq, *arrays, optimize=len(arrays) > 2 or any(
-            x.size > 4096 for x in arrays))
-        res = xp.asarray(res)
-        if len(arrays) == 1 and xp.may_share_memory(res, arrays[0]):
-            res = res.copy()  # a permutation or diagonal is a NumPy view: never alias the input
-        return res
+        return _einsum(ins, out, arrays)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, ...]:
         ops = ctx.saved_tensors
         ins, out, sizes = ctx.spec
+        on_arrays = type(g) is not Tensor
         grads: list[Tensor | None] = []
         for i, needed in enumerate(ctx.needs_input_grad[:-1]):
             if not needed:
@@ -180,20 +179,37 @@ class Einsum(Function):
             elsewhere = set(out).union(*(ins[j] for j in range(len(ins)) if j != i))
             target = "".join(c for c in unique if c in elsewhere)
             others = [ops[j] for j in range(len(ins)) if j != i]
-            gi = Einsum.apply(g, *others, ((out, *(ins[j] for j in range(len(ins)) if j != i)),
-                                           target, sizes))
+            g_ins = (out, *(ins[j] for j in range(len(ins)) if j != i))
+            if on_arrays:
+                gi = _einsum(g_ins, target, [g, *others])
+            else:
+                gi = Einsum.apply(g, *others, (g_ins, target, sizes))
             if target != unique:  # summed in the forward: every element got the same gradient
-                gi = gi.reshape(tuple(sizes[c] if c in target else 1 for c in unique)).expand(
-                    tuple(sizes[c] for c in unique))
+                gi = gi.reshape(tuple(sizes[c] if c in target else 1 for c in unique))
+                full = tuple(sizes[c] for c in unique)
+                gi = xp.broadcast_to(gi, full) if on_arrays else gi.expand(full)
             if unique != subs:  # a repeated subscript read the diagonal: write it back there
                 m = len(unique)
                 axes = {c: xp.arange(sizes[c]).reshape(
                     tuple(sizes[c] if k == unique.index(c) else 1 for k in range(m)))
                     for c in unique}
-                gi = IndexGrad.apply(tuple(sizes[c] for c in subs), tuple(axes[c] for c in subs),
-                                     gi, False, False)
+                shape, key = tuple(sizes[c] for c in subs), tuple(axes[c] for c in subs)
+                if on_arrays:
+                    gi = _put(xp.zeros(shape, gi.dtype), key, gi, False, False)
+                else:
+                    gi = IndexGrad.apply(shape, key, gi, False, False)
             grads.append(gi)
         return (*grads, None)
+
+
+def _einsum(ins: tuple[str, ...], out: str, arrays: list[Any]) -> Any:
+    """einsum(ins_0, ..., ins_n -> out) of arrays: an array that never aliases its operand."""
+    eq = ",".join(ins) + "->" + out
+    res = xp.einsum(eq, *arrays, optimize=len(arrays) > 2 or any(x.size > 4096 for x in arrays))
+    res = xp.asarray(res)
+    if len(arrays) == 1 and xp.may_share_memory(res, arrays[0]):
+        res = res.copy()  # a permutation or diagonal is a NumPy view: never alias the input
+    return res
 
 
 def _einsum_error(msg: str) -> RuntimeError:

@@ -27,6 +27,7 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 class Reshape(Function):
+    array_rule = True  # the rule below runs on arrays too
     is_view = True
 
     @staticmethod
@@ -59,6 +60,7 @@ def _reshape(a: Tensor, shape: tuple[int, ...], op: str = "reshape") -> Tensor:
 
 
 class Expand(Function):
+    array_rule = True  # the rule below runs on arrays too
     is_view = True
 
     @staticmethod
@@ -200,6 +202,7 @@ def unsqueeze(a: Tensor, dim: int) -> Tensor:
 
 # ----- permutations --------------------------------------------------------------------------
 class Permute(Function):
+    array_rule = True
     is_view = True
 
     @staticmethod
@@ -211,6 +214,8 @@ class Permute(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         dims = ctx.dims
         inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))  # argsort(dims)
+        if type(g) is not Tensor:
+            return g.transpose(inverse), None
         return Permute.apply(g, inverse), None
 
 
@@ -288,6 +293,8 @@ tensor_method("mT")(property(_mT, doc=_mT.__doc__))
 
 # ----- joining -------------------------------------------------------------------------------
 class Cat(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, *args: Any) -> Any:
         dim = args[-1]
@@ -304,8 +311,11 @@ class Cat(Function):
         start = 0
         lead = (slice(None),) * ctx.dim
         for needed, n in zip(ctx.needs_input_grad, ctx.sizes, strict=False):
-            grads.append(Slice.apply(g, (*lead, slice(start, start + n)), True) if needed
-                         else None)
+            slab = (*lead, slice(start, start + n))
+            if not needed:
+                grads.append(None)
+            else:
+                grads.append(Slice.apply(g, slab, True) if type(g) is Tensor else g[slab])
             start += n
         return (*grads, None)
 
@@ -467,6 +477,8 @@ def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 # ----- flip, repeat, pad ---------------------------------------------------------------------
 class Flip(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
         ctx.dims = dims
@@ -474,7 +486,8 @@ class Flip(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return Flip.apply(g, ctx.dims), None  # a permutation of elements: its own inverse
+        # a permutation of elements: its own inverse
+        return (Flip.apply(g, ctx.dims) if type(g) is Tensor else xp.flip(g, ctx.dims)), None
 
 
 @tensor_method("flip")
@@ -486,6 +499,8 @@ def flip(a: Tensor, *dims: Any) -> Tensor:
 
 
 class Repeat(Function):
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor, sizes: tuple[int, ...]) -> Any:
         ctx.in_shape = a.data.shape
@@ -498,7 +513,8 @@ class Repeat(Function):
         sizes = ctx.sizes
         shape = (1,) * (len(sizes) - len(ctx.in_shape)) + ctx.in_shape
         inter = tuple(n for pair in zip(sizes, shape, strict=True) for n in pair)
-        summed = g.reshape(inter).sum(dim=tuple(range(0, len(inter), 2)))
+        g, axes = g.reshape(inter), tuple(range(0, len(inter), 2))
+        summed = g.sum(dim=axes) if type(g) is Tensor else g.sum(axis=axes)
         return summed.reshape(ctx.in_shape), None
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
-from chainrule.tensor.ops._util import wrap_dim
+from chainrule.tensor.ops._util import data, wrap_dim
 from chainrule.tensor.ops.elementwise import Where, log, maximum, minimum
 from chainrule.tensor.tensor import Tensor, tensor_method
 
@@ -118,6 +118,8 @@ class SumBackward(Function):
     materialized, as np.broadcast_to alone costs more than filling a few thousand elements.
     Its own rule is the sum again."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, g: Tensor, shape: tuple[int, ...], dims: tuple[int, ...]) -> Any:
         ctx.dims, ctx.keepdim = dims, g.data.ndim == len(shape)
@@ -125,6 +127,8 @@ class SumBackward(Function):
 
     @staticmethod
     def backward(ctx: Node, h: Tensor) -> tuple[Tensor, None, None]:
+        if type(h) is not Tensor:
+            return h.sum(axis=ctx.dims, keepdims=ctx.keepdim), None, None
         return Sum.apply(h, ctx.dims, ctx.keepdim), None, None
 
 
@@ -158,6 +162,7 @@ class Prod(Function):
     the other zero element (as a differentiable tensor) if m_i = 1, and 0 if m_i >= 2.
     """
 
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -173,15 +178,19 @@ class Prod(Function):
         dims = ctx.dims
         if ctx.kept is not None:
             g = g.reshape(ctx.kept)
-        zero = a.data == 0
+        zero = data(a) == 0
         if not zero.any():
             out = ctx.output
             if ctx.kept is not None:
                 out = out.reshape(ctx.kept)
             return g * (out / a), None, None
+        m = zero.sum(axis=dims, keepdims=True) - zero
+        if type(g) is not Tensor:
+            # the value alone: prod(x') / x'_i where no other element is zero, else 0 (as W_i)
+            x1 = xp.where(zero, 1, a)
+            return g * xp.where(m == 0, x1.prod(axis=dims, keepdims=True) / x1, 0), None, None
         x1 = Where.apply(_const(zero), 1, a)  # the zeros are constants 1: no derivative there
         others = Prod.apply(x1, dims, True) / x1
-        m = zero.sum(axis=dims, keepdims=True) - zero
         if (m == 1).any():
             zs = Where.apply(_const(zero), a, 0)  # the zero elements, still differentiable
             other_zero = Sum.apply(zs, dims, True) - zs  # the zero among the others (m == 1)
@@ -205,6 +214,8 @@ class Amax(Function):
     """max (or min) over dims; the gradient is split evenly among the elements equal to the
     result (ties), as PyTorch's amax and full max(); NaN results send it to the NaNs."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool, smallest: bool) -> Any:
         x = a.data
@@ -220,7 +231,9 @@ class Amax(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
-        scale = _const(ctx.scale.astype(g.data.dtype, copy=False))
+        scale = ctx.scale.astype(data(g).dtype, copy=False)
+        if type(g) is Tensor:
+            scale = _const(scale)
         return g.reshape(ctx.kept) * scale, None, None, None
 
 
@@ -255,6 +268,8 @@ class SelectAlong(Function):
     """a's elements at ``index`` (one per slice along ``dim``, keepdim shape): the gradient goes
     to the selected element only."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor, index: Any, dim: int, keepdim: bool) -> Any:
         out = xp.take_along_axis(a.data, index, axis=dim)
@@ -268,6 +283,8 @@ class SelectAlong(Function):
         n = ctx.in_shape[ctx.dim]
         positions = xp.arange(n).reshape((n,) + (1,) * (len(ctx.in_shape) - ctx.dim - 1))
         chosen = positions == ctx.index  # one-hot along dim, broadcast to the input's shape
+        if type(g) is not Tensor:
+            return xp.where(chosen, g.reshape(ctx.kept), 0), None, None, None
         return Where.apply(_const(chosen), g.reshape(ctx.kept), 0), None, None, None
 
 
@@ -398,6 +415,7 @@ class Std(Function):
     """sqrt, with the derivative taken as 0 where the result is 0 (PyTorch's std: a constant
     input has zero gradient, not NaN)."""
 
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -407,6 +425,9 @@ class Std(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         y = ctx.output
+        if type(g) is not Tensor:
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                return xp.where(y == 0, 0, g / (2 * y))
         return Where.apply(_const(y.data == 0), 0, g / (2 * y))
 
 
@@ -463,10 +484,14 @@ class Softmax(Function):
             e /= e.sum(axis=dims, keepdims=True)
         return e
 
+    array_rule = True
+
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         y = ctx.output
         gy = g * y
+        if type(g) is not Tensor:
+            return gy - y * gy.sum(axis=ctx.dims, keepdims=True), None
         return gy - y * Sum.apply(gy, ctx.dims, True), None
 
 
@@ -488,9 +513,13 @@ class LogSoftmax(Function):
         shifted = x - m
         return shifted - xp.log(xp.exp(shifted).sum(axis=dims, keepdims=True))
 
+    array_rule = True
+
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         y = ctx.output
+        if type(g) is not Tensor:
+            return g - xp.exp(y) * g.sum(axis=ctx.dims, keepdims=True), None
         return g - y.exp() * Sum.apply(g, ctx.dims, True), None
 
 
