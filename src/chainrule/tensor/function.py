@@ -104,6 +104,7 @@ class Node:
         "_freed",
         "_input_meta",
         "_next",
+        "_output",
         "_pre_hooks",
         "_retain",
         "_saved",
@@ -114,6 +115,7 @@ class Node:
     def __init__(self, fn: type[Function]) -> None:
         self.fn = fn
         self._saved: tuple[Any, ...] | None = None
+        self._output: SavedTensor | None = None  # the result, if save_output
         self._freed = False
         self._pre_hooks: dict[int, Callable] | None = None
         self._retain: weakref.ref | None = None
@@ -163,9 +165,9 @@ class Node:
 
     def _release(self) -> None:
         """Free the saved buffers (after a backward pass without retain_graph)."""
-        if self._saved is not None or "_output" in self.__dict__:
+        if self._saved is not None or self._output is not None:
             self._saved = None
-            self.__dict__.pop("_output", None)
+            self._output = None
             self._freed = True
 
 
@@ -270,13 +272,21 @@ class Function:
     def _apply_recorded(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
         """``apply`` when the result needs a ``grad_fn``: forward under no_grad, then link."""
         T = _Tensor
-        ctx = Node(cls)
+        ctx = _new_node(Node)  # Node.__init__'s fields, set directly (this is the hot path)
+        ctx.fn = cls
+        ctx._saved = None
+        ctx._output = None
+        ctx._freed = False
+        ctx._pre_hooks = None
+        ctx._retain = None
         needs, nexts, meta = [], [], []
         for a in args:
             if type(a) is T:
-                needs.append(a.requires_grad)
-                nexts.append(a.grad_fn or edge(a))
-                meta.append((a.data.shape, a.data.dtype))
+                rg = a.requires_grad
+                needs.append(rg)
+                nexts.append(a.grad_fn or (edge(a) if rg else None))
+                d = a.data
+                meta.append((d.shape, d.dtype))
             else:
                 needs.append(False)
                 nexts.append(None)
@@ -311,7 +321,7 @@ class Function:
             out._version_counter = base._version_counter
             out._base = base if base._base is None else base._base
         if cls.save_output:
-            ctx.__dict__["_output"] = SavedTensor(out, is_output=True)
+            ctx._output = SavedTensor(out, is_output=True)
         return out
 
 
@@ -340,7 +350,7 @@ def _as_output(s: SavedTensor) -> SavedTensor:
 
 
 def _ctx_output(ctx: Node) -> Tensor:
-    saved = ctx.__dict__.get("_output")
+    saved = ctx._output
     if saved is None:
         _ = ctx.saved_tensors  # raises the freed-buffers error
         raise RuntimeError(f"{ctx.name()}: the output was not saved")

@@ -48,8 +48,8 @@ class Tensor:
 
     # The hot attributes are slots; rarely set ones (_base, _acc, _hooks) live in the instance
     # dict, which CPython only creates when one is set, with class-level defaults.
-    __slots__ = ("__dict__", "__weakref__", "data", "grad", "grad_fn", "requires_grad")
-    _vc: VersionCounter | None = None  # made on first use (a save or an in-place write)
+    # _vc: the version counter, made on first use (a save or an in-place write)
+    __slots__ = ("__dict__", "__weakref__", "_vc", "data", "grad", "grad_fn", "requires_grad")
     _base: Tensor | None = None  # the tensor a view's storage belongs to
     _acc: weakref.ref | None = None  # weakly, this leaf's AccumulateGrad node
     _hooks: dict[int, Callable] | None = None  # a leaf's gradient hooks
@@ -64,6 +64,7 @@ class Tensor:
         self.grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self.requires_grad = False
+        self._vc: VersionCounter | None = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -75,6 +76,7 @@ class Tensor:
         t.grad = None
         t.grad_fn = grad_fn
         t.requires_grad = requires_grad
+        t._vc = None
         return t
 
     @property
