@@ -51,32 +51,42 @@ class VersionCounter:
         self.value = 0
 
 
+_OUTPUT = "output"  # SavedTensor.source of an op's own result
+
+
 class SavedTensor:
-    """What a rule keeps of a tensor: its array, version and node (never the Tensor itself)."""
+    """What a rule keeps of a tensor: its array, version counter and version (never the Tensor
+    itself), and where a gradient for it goes: ``source`` is its grad_fn (a result), a weak
+    reference to it (a leaf that requires grad), ``_OUTPUT`` (the saving op's own result,
+    rebuilt around that op's node) or None (a constant)."""
 
-    __slots__ = ("data", "is_output", "leaf", "node", "requires_grad", "version", "version_counter")
+    __slots__ = ("data", "source", "version", "version_counter")
 
-    def __init__(self, t: Tensor, is_output: bool = False) -> None:
+    def __init__(self, t: Tensor) -> None:
         self.data = t.data
         vc = t._vc
         if vc is None:
             vc = t._vc = VersionCounter()
         self.version_counter = vc
         self.version = vc.value
-        self.requires_grad = rg = t.requires_grad
-        self.is_output = is_output
         node = t.grad_fn
-        self.node = None if is_output else node
-        self.leaf = _weakref(t) if (rg and node is None) else None
+        self.source = node if node is not None or not t.requires_grad else _weakref(t)
 
     def unpack(self, ctx: Node) -> Tensor:
+        """The saved tensor, connected to the graph (for a rule run on Tensors)."""
         self.check_version(ctx)
-        if self.leaf is not None:
-            leaf = self.leaf()
+        src = self.source
+        if src is _OUTPUT:
+            node = ctx
+        elif type(src) is _weakref:
+            leaf = src()
             if leaf is not None:
                 return leaf
-        t = _Tensor._make(self.data, self.requires_grad, ctx if self.is_output else self.node)
-        t._version_counter = self.version_counter
+            node = None
+        else:
+            node = src
+        t = _Tensor._make(self.data, src is not None, node)
+        t._vc = self.version_counter
         return t
 
     def check_version(self, ctx: Node) -> None:
@@ -154,13 +164,10 @@ class Node:
         if self._saved is None:
             return ()
         if _RuleMode.arrays:
-            out = []
             for s in self._saved:
-                if type(s) is SavedTensor:
-                    s.check_version(self)
-                    s = s.data
-                out.append(s)
-            return tuple(out)
+                if type(s) is SavedTensor and s.version_counter.value != s.version:
+                    s.check_version(self)  # raises
+            return tuple([s.data if type(s) is SavedTensor else s for s in self._saved])
         return tuple(s.unpack(self) if type(s) is SavedTensor else s for s in self._saved)
 
     def _release(self) -> None:
@@ -199,10 +206,9 @@ def edge(t: Tensor) -> Node | AccumulateGrad | None:
         return t.grad_fn
     if not t.requires_grad:
         return None
-    acc = t._acc() if t._acc is not None else None
+    acc = t._acc
     if acc is None:
-        acc = AccumulateGrad(t)
-        t._acc = weakref.ref(acc)
+        acc = t._acc = AccumulateGrad(t)  # held by the leaf; it holds the leaf weakly
     return acc
 
 
@@ -284,7 +290,7 @@ class Function:
             if type(a) is T:
                 rg = a.requires_grad
                 needs.append(rg)
-                nexts.append(a.grad_fn or (edge(a) if rg else None))
+                nexts.append(a.grad_fn or ((a._acc or edge(a)) if rg else None))
                 d = a.data
                 meta.append((d.shape, d.dtype))
             else:
@@ -321,7 +327,8 @@ class Function:
             out._version_counter = base._version_counter
             out._base = base if base._base is None else base._base
         if cls.save_output:
-            ctx._output = SavedTensor(out, is_output=True)
+            saved = ctx._output = SavedTensor(out)
+            saved.source = _OUTPUT
         return out
 
 
@@ -342,10 +349,7 @@ def _as_array(out: Any, cls: type[Function]) -> Any:
 
 
 def _as_output(s: SavedTensor) -> SavedTensor:
-    s.is_output = True
-    s.node = None
-    s.leaf = None
-    s.requires_grad = True
+    s.source = _OUTPUT
     return s
 
 
@@ -471,10 +475,11 @@ class _Pass:
     With create_graph the gradients are Tensors and every rule is recorded.
     """
 
-    __slots__ = ("captured", "create_graph", "handed", "needed", "targets")
+    __slots__ = ("captured", "create_graph", "handed", "needed", "release", "targets")
 
-    def __init__(self, create_graph: bool) -> None:
+    def __init__(self, create_graph: bool, release: bool) -> None:
         self.create_graph = create_graph
+        self.release = release  # free each node's saved buffers once its rule has run
         self.targets: set[Any] | None = None  # nodes whose gradient is captured (inputs)
         self.needed: set[Any] | None = None  # nodes whose rule must run (an input lies below)
         self.captured: dict[Any, Any] = {}
@@ -505,12 +510,27 @@ class _Pass:
         else:
             t.grad = _Tensor._make(old.data + g, False, None)
 
+    def _before_rule(self, node: Node, g: Any) -> Any:
+        """Hooks, retain_grad and capture at ``node``; None when its rule need not run."""
+        if node._pre_hooks:
+            hooks = _call_hooks if self.create_graph else _call_hooks_on_array
+            g = hooks(node._pre_hooks, g)
+        if node._retain is not None:
+            t = node._retain()
+            if t is not None:
+                self.accumulate(t, g)
+        if self.targets is not None and node in self.targets:
+            self.captured[node] = g
+            if node not in self.needed:
+                return None
+        return g
+
     def vjp(self, node: Any, g: Any) -> tuple[Any, ...]:
         """One step of the chain rule at ``node`` (the graph core's ``vjp`` callback): tensor
         hooks, retain_grad, capture, then the node's rule."""
         on_arrays = not self.create_graph
         if type(node) is AccumulateGrad:
-            leaf = node.variable
+            leaf = node._leaf()
             if leaf is None:
                 return ()
             hooked = bool(leaf._hooks)
@@ -521,41 +541,40 @@ class _Pass:
             else:
                 self.captured[node] = g
             return ()
-        if node._pre_hooks:
-            g = (_call_hooks_on_array if on_arrays else _call_hooks)(node._pre_hooks, g)
-        if node._retain is not None:
-            t = node._retain()
-            if t is not None:
-                self.accumulate(t, g)
-        if self.targets is not None and node in self.targets:
-            self.captured[node] = g
-            if node not in self.needed:
-                return ()
+        if node._pre_hooks is not None or node._retain is not None or self.targets is not None:
+            g = self._before_rule(node, g)
+            if g is None:
+                return ()  # captured, and no input lies below it
         fn = node.fn
-        if on_arrays and not fn.array_rule:  # a rule written for Tensors only
+        if on_arrays and fn.array_rule:  # the common case: a built-in rule on arrays
+            grads = fn.backward(node, g)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            meta = node._input_meta
+            if len(grads) != len(meta):
+                grads = _check_grads(node, grads, True)
+            else:
+                for gi, m in zip(grads, meta):  # noqa: B905 (lengths checked)
+                    if gi is not None and (m is None or type(gi) is not ndarray
+                                           or gi.shape != m[0] or gi.dtype != m[1]):
+                        grads = _check_grads(node, grads, True)  # un-broadcast, cast, drop
+                        break
+        elif on_arrays:  # a rule written for Tensors only
             _RuleMode.arrays = False
             try:
                 grads = _check_grads(node, fn.backward(node, _Tensor._make(g, False, None)))
             finally:
                 _RuleMode.arrays = True
             grads = tuple([None if gi is None else gi.data for gi in grads])
-        elif on_arrays:
-            grads = fn.backward(node, g)
-            if type(grads) is not tuple:
-                grads = (grads,)
-            meta = node._input_meta
-            if len(grads) != len(meta):
-                return _check_grads(node, grads, True)
-            for gi, m in zip(grads, meta):  # noqa: B905 (lengths checked)
-                if gi is not None and (m is None or type(gi) is not ndarray
-                                       or gi.shape != m[0] or gi.dtype != m[1]):
-                    return _check_grads(node, grads, True)  # un-broadcast, cast, drop extras
         else:
             grads = _check_grads(node, fn.backward(node, g))
         if not fn._builtin:
             # a custom rule may return tensors it also keeps: .grad must not share them
             self.handed.update(id(gi.data if type(gi) is _Tensor else gi)
                                for gi in grads if gi is not None)
+        if self.release and (node._saved is not None or node._output is not None):
+            node._saved = node._output = None  # freed as soon as the rule has run
+            node._freed = True
         return grads
 
 
@@ -597,45 +616,39 @@ def run_backward(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
         nodes.append(node)
-    run = _Pass(create_graph)
+    run = _Pass(create_graph, release=not retain_graph)
     run.handed.update(id(s.data) for s in grad_roots)
     seeds = grad_roots if create_graph else [s.data for s in grad_roots]
-    outer_mode = _RuleMode.arrays
+    outer = _RuleMode.arrays, _GradMode.enabled
     _RuleMode.arrays = not create_graph
+    _GradMode.enabled = create_graph
     try:
-        with set_grad_enabled(create_graph):
-            order = graph.topological_order(nodes, _parents)
-            if inputs is not None:
-                edges = [edge(x) for x in inputs]
-                run.targets = {e for e in edges if e is not None}
-                order, run.needed = _prune(order, run.targets)
-            graph.backward(nodes, seeds, _parents, run.vjp, order, keep=False)
-    finally:
-        _RuleMode.arrays = outer_mode
-    with set_grad_enabled(create_graph):
-        result = None
+        order = graph.topological_order(nodes, _parents)
         if inputs is not None:
-            result = []
-            for i, (x, e) in enumerate(zip(inputs, edges, strict=True)):
-                g = run.captured.get(e) if e is not None else None
-                if accumulate:
-                    if g is not None and not (x.grad_fn is not None and x.retains_grad):
-                        run.accumulate(x, g)
-                    continue
-                if g is None and not allow_unused:
-                    raise RuntimeError(
-                        f"One of the differentiated Tensors (inputs[{i}], shape "
-                        f"{tuple(x.shape)}) appears to not have been used in the graph. Set "
-                        f"allow_unused=True if this is the desired behavior."
-                    )
-                result.append(g if g is None or create_graph else _Tensor._make(g, False, None))
-            result = None if accumulate else tuple(result)
-    if not retain_graph:
-        ran = run.needed  # with inputs, a captured node whose rule did not run keeps its buffers
-        for node in order:
-            if type(node) is Node and (ran is None or node in ran):
-                node._release()
-    return result
+            edges = [edge(x) for x in inputs]
+            run.targets = {e for e in edges if e is not None}
+            order, run.needed = _prune(order, run.targets)
+        graph.backward(nodes, seeds, _parents, run.vjp, order, keep=False)
+    finally:
+        _RuleMode.arrays, _GradMode.enabled = outer
+    if inputs is None:
+        return None
+    with set_grad_enabled(create_graph):
+        result = []
+        for i, (x, e) in enumerate(zip(inputs, edges, strict=True)):
+            g = run.captured.get(e) if e is not None else None
+            if accumulate:
+                if g is not None and not (x.grad_fn is not None and x.retains_grad):
+                    run.accumulate(x, g)
+                continue
+            if g is None and not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (inputs[{i}], shape "
+                    f"{tuple(x.shape)}) appears to not have been used in the graph. Set "
+                    f"allow_unused=True if this is the desired behavior."
+                )
+            result.append(g if g is None or create_graph else _Tensor._make(g, False, None))
+    return None if accumulate else tuple(result)
 
 
 def _as_list(ts: Any, where: str, what: str) -> list[Tensor]:
@@ -712,7 +725,7 @@ def _seeds(outputs: Sequence[Tensor], grad_outputs: Any, where: str) -> list[Ten
                     f"grad can be implicitly created only for scalar outputs; outputs[{i}] has "
                     f"shape {tuple(out.shape)}: pass a gradient of that shape"
                 )
-            g = _Tensor._make(xp.ones(out.data.shape, dtype), False, None)
+            g = _Tensor._make(xp.array(1, dtype).reshape(out.data.shape), False, None)
         else:
             if type(g) is not _Tensor:
                 g = _Tensor._make(_Tensor._coerce(g, dtype), False, None)

@@ -14,7 +14,13 @@ from typing import Any
 from chainrule.autograd.grad_mode import _GradMode
 from chainrule.tensor import backend, function
 from chainrule.tensor.backend import DType, xp
-from chainrule.tensor.function import Node, SavedTensor, VersionCounter, run_backward
+from chainrule.tensor.function import (
+    AccumulateGrad,
+    Node,
+    SavedTensor,
+    VersionCounter,
+    run_backward,
+)
 
 Size = tuple  # PyTorch returns torch.Size; a tuple compares equal to it
 
@@ -51,7 +57,7 @@ class Tensor:
     # _vc: the version counter, made on first use (a save or an in-place write)
     __slots__ = ("__dict__", "__weakref__", "_vc", "data", "grad", "grad_fn", "requires_grad")
     _base: Tensor | None = None  # the tensor a view's storage belongs to
-    _acc: weakref.ref | None = None  # weakly, this leaf's AccumulateGrad node
+    _acc: AccumulateGrad | None = None  # this leaf's AccumulateGrad node
     _hooks: dict[int, Callable] | None = None  # a leaf's gradient hooks
     __hash__ = object.__hash__  # identity; == is elementwise
     __array_priority__ = 1000  # numpy scalars/arrays defer to Tensor's reflected operators

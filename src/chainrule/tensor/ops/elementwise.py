@@ -97,8 +97,8 @@ class Add(Function):
         return data(a) + data(b)
 
     @staticmethod
-    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, Tensor]:
-        return g, g  # d(a+b)/da = d(a+b)/db = 1
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, Tensor | None]:
+        return g, (g if ctx.needs_input_grad[1] else None)  # d(a+b)/da = d(a+b)/db = 1
 
 
 class Sub(Function):
@@ -388,8 +388,9 @@ class Relu(Function):
         # with a constant 0/1 mask: numpy's masked select (where) is ~10x slower on large
         # random masks; it differs only where g is inf or nan at a masked position.
         y = ctx.output
-        y = y.data if type(y) is Tensor else y
-        return g * (y > 0).astype(y.dtype)
+        if type(y) is Tensor:
+            return g * _const((y.data > 0).astype(y.data.dtype))
+        return g * (y > 0)  # float * bool keeps the float dtype
 
 
 class Abs(Function):
