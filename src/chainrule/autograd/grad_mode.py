@@ -9,10 +9,17 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _GradMode:
-    """Process-wide switch read by every op (one attribute lookup, cheap on the hot path)."""
+class _GradState:
+    """Process-wide switch read by every op. An instance's slot, not a class attribute: writing
+    a class attribute (twice per recorded op) resets CPython's attribute caches for the class."""
 
-    enabled: bool = True
+    __slots__ = ("enabled",)
+
+    def __init__(self) -> None:
+        self.enabled = True
+
+
+_GradMode = _GradState()
 
 
 def is_grad_enabled() -> bool:
