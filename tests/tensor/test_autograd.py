@@ -212,6 +212,30 @@ def test_second_backward_raises_unless_retain_graph():
         y.backward()
 
 
+@pytest.mark.parametrize("op", ["amax", "max_dim"])
+def test_second_backward_through_max_raises_as_torch(op):
+    # max keeps its mask / indices as saved values, freed after the first backward (as torch)
+    for t in (cr.tensor, torch.tensor):
+        x = t([[1.0, 3.0], [2.0, 0.5]], requires_grad=True)
+        y = x.amax() if op == "amax" else x.max(dim=1).values.sum()
+        y.backward()
+        with pytest.raises(RuntimeError, match="a second time"):
+            y.backward()
+
+
+def test_gradients_of_float32_ops_stay_float32():
+    # elementwise results skip the engine's shape/dtype check of a rule's gradients: every rule
+    # must return its input's dtype itself
+    x = cr.tensor([0.5, 1.5, 2.0], dtype=cr.float32, requires_grad=True)
+    w = cr.tensor([1.0, -2.0, 3.0], dtype=cr.float32, requires_grad=True)
+    y = (x * w + 1.0) / 2.0 - w
+    y = y.exp().log().tanh().sigmoid().relu() ** 2 + y.abs().sqrt().sin().cos()
+    y = y.clamp(-1.0, 1.0) + cr.maximum(x, w) + cr.minimum(x, w) + cr.where(x > 1, x, w) - (-x)
+    y.sum().backward()
+    assert x.grad.dtype == cr.float32 and w.grad.dtype == cr.float32
+    assert x.grad.data.dtype == np.float32 and w.grad.data.dtype == np.float32
+
+
 def test_second_backward_through_nodes_without_saved_buffers_is_allowed_as_torch():
     x, tx = pair([1.0, 2.0])
     y, ty = (x + 1).sum(), (tx + 1).sum()

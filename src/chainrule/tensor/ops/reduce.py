@@ -225,13 +225,15 @@ class Amax(Function):
             nan = xp.isnan(out)
             if nan.any():
                 mask |= nan & xp.isnan(x)
-            ctx.scale = mask / mask.sum(axis=dims, keepdims=True).astype(x.dtype)
+            # kept as a saved value, so it is freed after backward like any saved tensor
+            ctx.save_for_backward(mask / mask.sum(axis=dims, keepdims=True).astype(x.dtype))
             ctx.kept = out.shape
         return out if keepdim else out.reshape(_out_shape(x.shape, dims, False))
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
-        scale = ctx.scale.astype(data(g).dtype, copy=False)
+        (scale,) = ctx.saved_tensors
+        scale = scale.astype(data(g).dtype, copy=False)
         if type(g) is Tensor:
             scale = _const(scale)
         return g.reshape(ctx.kept) * scale, None, None, None
@@ -274,15 +276,17 @@ class SelectAlong(Function):
     def forward(ctx: Node, a: Tensor, index: Any, dim: int, keepdim: bool) -> Any:
         out = xp.take_along_axis(a.data, index, axis=dim)
         if ctx.needs_input_grad:
-            ctx.index, ctx.dim, ctx.in_shape = index, dim, a.data.shape
+            ctx.save_for_backward(index)  # freed after backward like any saved tensor
+            ctx.dim, ctx.in_shape = dim, a.data.shape
             ctx.kept = out.shape
         return out if keepdim else out.reshape(_out_shape(a.data.shape, (dim,), False))
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
+        (index,) = ctx.saved_tensors
         n = ctx.in_shape[ctx.dim]
         positions = xp.arange(n).reshape((n,) + (1,) * (len(ctx.in_shape) - ctx.dim - 1))
-        chosen = positions == ctx.index  # one-hot along dim, broadcast to the input's shape
+        chosen = positions == index  # one-hot along dim, broadcast to the input's shape
         if type(g) is not Tensor:
             return xp.where(chosen, g.reshape(ctx.kept), 0), None, None, None
         return Where.apply(_const(chosen), g.reshape(ctx.kept), 0), None, None, None
