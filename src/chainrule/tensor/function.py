@@ -8,14 +8,16 @@ cycle is made anywhere:
 - a node points to its inputs' nodes, never to its output tensor;
 - a saved tensor keeps its array and its node, never the Tensor object (a saved output is
   rebuilt around the node when unpacked);
-- ``AccumulateGrad`` holds its leaf weakly, so ``x.grad``'s graph (create_graph=True) does not
-  keep ``x`` alive through ``x -> x.grad -> grad_fn -> ... -> x``.
+- ``AccumulateGrad`` holds its leaf weakly (the leaf holds it), so ``x.grad``'s graph
+  (create_graph=True) does not keep ``x`` alive through ``x -> x.grad -> grad_fn -> ... -> x``.
 
 The backward pass (``run_backward``, behind ``Tensor.backward`` and ``grad``) hands the graph
 core one ``vjp`` step per node: tensor hooks, then ``retain_grad``, then the node's rule; leaves'
-gradients are accumulated into ``.grad`` as their ``AccumulateGrad`` node is reached. Given
-``inputs``, only the nodes on a path to them run. Saved buffers are released afterwards unless
-``retain_graph``; in-place writes are caught through the version counter a saved tensor records.
+gradients are accumulated into ``.grad`` as their ``AccumulateGrad`` node is reached. Without
+create_graph the gradients passed between nodes are bare arrays and the built-in rules run on
+them (``Function.array_rule``). Given ``inputs``, only the nodes on a path to them run. Each
+node's saved buffers are released as soon as its rule has run, unless ``retain_graph``; in-place
+writes are caught through the version counter a saved tensor records.
 """
 
 from __future__ import annotations
@@ -178,13 +180,6 @@ class Node:
                     s.check_version(self)  # raises
             return tuple([s.data if type(s) is SavedTensor else s for s in self._saved])
         return tuple(s.unpack(self) if type(s) is SavedTensor else s for s in self._saved)
-
-    def _release(self) -> None:
-        """Free the saved buffers (after a backward pass without retain_graph)."""
-        if self._saved is not None or self._output is not None:
-            self._saved = None
-            self._output = None
-            self._freed = True
 
 
 class AccumulateGrad:
