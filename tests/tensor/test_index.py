@@ -378,3 +378,12 @@ def test_ellipsis_spanning_no_dimension_does_not_separate_index_arrays():
     y = rand((2, 3, 4))
     key = ([0, 1], Ellipsis, [1, 2])  # spans one dimension: a real separator in both
     check_op(lambda t: t[key], lambda t: t[key], [y])
+
+
+def test_index_put_gradient_of_values_shaped_like_the_result():
+    # regression (found by the thorough profile): values shaped like x, written through a mask
+    # that selects nothing, still get a gradient of their own shape (zeros)
+    mask = np.array([False])
+    check_op(lambda x, v: cr.index_put(x, (cr.tensor(mask),), v),
+             lambda x, v: torch.index_put(x, (torch.tensor(mask),), v),
+             [np.array([1.5]), np.array([2.5])])

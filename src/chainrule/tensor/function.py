@@ -122,7 +122,6 @@ class Node:
         "__weakref__",
         "_freed",
         "_input_meta",
-        "_like_output",
         "_next",
         "_output",
         "_pre_hooks",
@@ -139,7 +138,6 @@ class Node:
         self._freed = False
         self._pre_hooks: dict[int, Callable] | None = None
         self._retain: weakref.ref | None = None
-        self._like_output = False
 
     def name(self) -> str:
         return f"{self.fn.__name__}Backward"
@@ -290,19 +288,13 @@ class Function:
         ctx._pre_hooks = None
         ctx._retain = None
         needs, nexts, meta = [], [], []
-        like = None  # the (shape, dtype) all tensor inputs share, or False
         for a in args:
             if type(a) is T:
                 rg = a.requires_grad
                 needs.append(rg)
                 nexts.append(a.grad_fn or ((a._acc or edge(a)) if rg else None))
                 d = a.data
-                m = (d.shape, d.dtype)
-                meta.append(m)
-                if like is None:
-                    like = m
-                elif like != m:
-                    like = False
+                meta.append((d.shape, d.dtype))
             else:
                 needs.append(False)
                 nexts.append(None)
@@ -329,10 +321,6 @@ class Function:
             out = _as_array(out, cls)
         if out.dtype.kind != "f":  # integer/bool results (argmax, comparisons) carry no graph
             return T._make(out, False, None)
-        # every tensor input shaped and typed like the result (elementwise ops without
-        # broadcasting): a built-in rule's gradients need no un-broadcasting or cast
-        ctx._like_output = (like and cls._builtin and like[0] == out.shape and out.ndim
-                            and like[1] == out.dtype)
         out = T._make(out, True, ctx)
         if version is not None:
             out._version_counter = version
@@ -565,9 +553,7 @@ class _Pass:
             if type(grads) is not tuple:
                 grads = (grads,)
             meta = node._input_meta
-            if node._like_output:
-                pass  # the rule's arrays are g-shaped: nothing to check
-            elif len(grads) != len(meta):
+            if len(grads) != len(meta):
                 grads = _check_grads(node, grads, True)
             else:
                 for gi, m in zip(grads, meta):  # noqa: B905 (lengths checked)
