@@ -6,6 +6,7 @@
 (c) a large MLP step (batch 512, 1024-wide layers): the fraction of NumPy's own matmul FLOP rate
     that the whole step reaches.
 
+Each benchmark's contenders take turns (see ``compare``); each figure is a median over rounds.
 Run: .venv/bin/python bench/bench_tensor.py   (prints a table; ratio = chainrule / torch)
 """
 
@@ -22,8 +23,8 @@ import torch
 import chainrule as cr
 
 
-def best_time(fn: Callable[[], object], repeats: int = 7, min_time: float = 0.2) -> float:
-    """Median over ``repeats`` of the mean time per call in a loop that runs >= min_time."""
+def _loop_size(fn: Callable[[], object], min_time: float) -> int:
+    """Calls per sample: doubled until a loop takes >= min_time (after 3 warm-up calls)."""
     for _ in range(3):
         fn()
     n = 1
@@ -31,16 +32,35 @@ def best_time(fn: Callable[[], object], repeats: int = 7, min_time: float = 0.2)
         t0 = time.perf_counter()
         for _ in range(n):
             fn()
-        if time.perf_counter() - t0 >= min_time / 5:
-            break
+        if time.perf_counter() - t0 >= min_time:
+            return n
         n *= 2
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        samples.append((time.perf_counter() - t0) / n)
-    return statistics.median(samples)
+
+
+def compare(fns: dict[str, Callable[[], object]], rounds: int = 7, min_time: float = 0.05,
+            settle: float = 0.25) -> dict[str, float]:
+    """Median time per call of each function, the functions taking turns.
+
+    Each round times one loop (>= min_time) of every function, in an order rotated from round to
+    round, so slow phases of a shared machine fall on each function alike. Before each timed loop
+    the function runs untimed for ``settle`` seconds: the other library's worker threads
+    (PyTorch's OpenMP, NumPy's OpenBLAS) busy-wait for a while after its last call, and on 2
+    cores they would slow down whatever runs next; this also warms caches and clocks.
+    """
+    sizes = {name: _loop_size(fn, min_time) for name, fn in fns.items()}
+    names = list(fns)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            fn, n = fns[name], sizes[name]
+            t_end = time.perf_counter() + settle
+            while time.perf_counter() < t_end:
+                fn()
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            samples[name].append((time.perf_counter() - t0) / n)
+    return {name: statistics.median(xs) for name, xs in samples.items()}
 
 
 def elementwise(lib: object, tensor: Callable[..., object]) -> Callable[[], None]:
@@ -152,19 +172,18 @@ def main() -> None:
     print(f"numpy {np.__version__}, torch {torch.__version__}, torch threads "
           f"{torch.get_num_threads()}")
     rows = []
-    t_cr = best_time(elementwise(cr, cr.tensor))
-    t_pt = best_time(elementwise(torch, torch.tensor))
-    rows.append(("(a) 10 elementwise ops, float32[8] + sum, fwd+bwd", t_cr, t_pt))
+    a = compare({"cr": elementwise(cr, cr.tensor), "torch": elementwise(torch, torch.tensor)})
+    rows.append(("(a) 10 elementwise ops, float32[8] + sum, fwd+bwd", a["cr"], a["torch"]))
     small = [784, 128, 10]
-    t_cr = best_time(mlp(cr, cr.tensor, 64, small))
-    t_pt = best_time(mlp(torch, torch.tensor, 64, small))
-    rows.append(("(b) MLP step 64x784 -> 128 -> 10, fwd+bwd", t_cr, t_pt))
-    t_np_small = best_time(mlp_numpy(64, small))
+    b = compare({"cr": mlp(cr, cr.tensor, 64, small), "torch": mlp(torch, torch.tensor, 64, small),
+                 "numpy": mlp_numpy(64, small)})
+    rows.append(("(b) MLP step 64x784 -> 128 -> 10, fwd+bwd", b["cr"], b["torch"]))
+    t_np_small = b["numpy"]
     big = [1024, 1024, 1024, 10]
-    t_cr_big = best_time(mlp(cr, cr.tensor, 512, big), repeats=5)
-    t_pt_big = best_time(mlp(torch, torch.tensor, 512, big), repeats=5)
-    t_np = best_time(matmul_only(512, big), repeats=5)
-    rows.append(("(c) MLP step 512x1024 -> 1024 -> 1024 -> 10", t_cr_big, t_pt_big))
+    c = compare({"cr": mlp(cr, cr.tensor, 512, big), "torch": mlp(torch, torch.tensor, 512, big),
+                 "numpy": matmul_only(512, big)}, rounds=5)
+    t_cr_big, t_np = c["cr"], c["numpy"]
+    rows.append(("(c) MLP step 512x1024 -> 1024 -> 1024 -> 10", t_cr_big, c["torch"]))
     print(f"{'benchmark':52} {'chainrule':>12} {'torch':>12} {'ratio':>7}")
     for name, a, b in rows:
         print(f"{name:52} {a * 1e6:10.1f}us {b * 1e6:10.1f}us {a / b:7.2f}")
