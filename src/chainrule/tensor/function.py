@@ -304,7 +304,7 @@ class Function:
         ctx._input_meta = tuple(meta)
         _GradMode.enabled = False
         try:
-            out = cls.forward(ctx, *args, **kwargs)
+            out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
         finally:
             _GradMode.enabled = True
         version = None

@@ -23,6 +23,7 @@ from chainrule.tensor.function import (
 )
 
 Size = tuple  # PyTorch returns torch.Size; a tuple compares equal to it
+_alloc = object.__new__
 
 
 class RemovableHandle:
@@ -77,7 +78,7 @@ class Tensor:
     @classmethod
     def _make(cls, array: Any, requires_grad: bool, grad_fn: Node | None) -> Tensor:
         """Wrap an array without checks or copies (the ops' constructor)."""
-        t = cls.__new__(cls)
+        t = _alloc(cls)
         t.data = array
         t.grad = None
         t.grad_fn = grad_fn
