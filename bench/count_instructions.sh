@@ -1,6 +1,7 @@
 #!/bin/sh
-# Instructions per step of benchmark (a), counted by valgrind's callgrind: steadier than wall time
-# on a shared VM (about 3% run to run). Prints (count(520 steps) - count(20 steps)) / 500.
+# Instructions per step of benchmark (a), counted by valgrind's callgrind: a count, not a time,
+# though runs of the same code differed by up to 9%.
+# Prints (count(520 steps) - count(20 steps)) / 500.
 # Run: sh bench/count_instructions.sh   (needs valgrind: apt-get install valgrind)
 set -eu
 cd "$(dirname "$0")/.."
