@@ -617,3 +617,25 @@ def test_create_graph_grad_is_a_writable_tensor_of_its_own():
     assert x.grad.tolist() == [0.0, 0.0]
     (x * x).sum().backward(create_graph=True)
     assert x.grad.requires_grad and x.grad.tolist() == [2.0, 4.0]
+
+
+def test_a_hook_may_run_its_own_backward_pass_as_torch():
+    # a plain pass runs rules on arrays; a hook inside it sees Tensors and may start a pass of
+    # its own (create_graph or not), after which the outer pass goes on on arrays
+    def run(grad, enable_grad, t):
+        x = t(np.array([0.5, 1.5]), requires_grad=True)  # float64
+        y = (x * x).exp()
+
+        def hook(g):
+            with enable_grad():  # backward runs with grad mode off, in both libraries
+                z = t(np.array([3.0]), requires_grad=True)
+                (gz,) = grad((z * z).sum(), z, create_graph=True)  # 6, recorded
+                (ggz,) = grad(gz.sum(), z)  # d(2z)/dz = 2, plain
+            return g * gz.detach() * ggz
+
+        y.register_hook(hook)
+        (y * y).sum().backward()
+        return x.grad
+
+    close(run(cr.grad, cr.enable_grad, cr.tensor),
+          run(torch.autograd.grad, torch.enable_grad, torch.tensor))
