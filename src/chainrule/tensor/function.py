@@ -174,8 +174,8 @@ class Node:
             return ()
         if _RuleMode.arrays:
             for s in self._saved:
-                if type(s) is SavedTensor and s.version_counter.value != s.version:
-                    s.check_version(self)  # raises
+                if type(s) is SavedTensor:
+                    s.check_version(self)
             return tuple([s.data if type(s) is SavedTensor else s for s in self._saved])
         return tuple(s.unpack(self) if type(s) is SavedTensor else s for s in self._saved)
 
@@ -280,13 +280,7 @@ class Function:
     def _apply_recorded(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
         """``apply`` when the result needs a ``grad_fn``: forward under no_grad, then link."""
         T = _Tensor
-        ctx = _new_node(Node)  # Node.__init__'s fields, set directly (this is the hot path)
-        ctx.fn = cls
-        ctx._saved = None
-        ctx._output = None
-        ctx._freed = False
-        ctx._pre_hooks = None
-        ctx._retain = None
+        ctx = Node(cls)
         needs, nexts, meta = [], [], []
         for a in args:
             if type(a) is T:
@@ -329,8 +323,7 @@ class Function:
             out._version_counter = base._version_counter
             out._base = base if base._base is None else base._base
         if cls.save_output:
-            saved = ctx._output = SavedTensor(out)
-            saved.source = _OUTPUT
+            ctx._output = _as_output(SavedTensor(out))
         return out
 
 
@@ -361,8 +354,7 @@ def _ctx_output(ctx: Node) -> Tensor:
         _ = ctx.saved_tensors  # raises the freed-buffers error
         raise RuntimeError(f"{ctx.name()}: the output was not saved")
     if _RuleMode.arrays:
-        if saved.version_counter.value != saved.version:
-            saved.check_version(ctx)  # raises
+        saved.check_version(ctx)
         return saved.data
     return saved.unpack(ctx)
 
@@ -513,11 +505,14 @@ class _Pass:
         else:
             t.grad = _Tensor._make(old.data + g, False, None)
 
+    def _run_hooks(self, hooks: dict[int, Callable], g: Any) -> Any:
+        """Tensor hooks on ``g``: they see Tensors even in a pass that passes arrays."""
+        return (_call_hooks if self.create_graph else _call_hooks_on_array)(hooks, g)
+
     def _before_rule(self, node: Node, g: Any) -> Any:
         """Hooks, retain_grad and capture at ``node``; None when its rule need not run."""
         if node._pre_hooks:
-            hooks = _call_hooks if self.create_graph else _call_hooks_on_array
-            g = hooks(node._pre_hooks, g)
+            g = self._run_hooks(node._pre_hooks, g)
         if node._retain is not None:
             t = node._retain()
             if t is not None:
@@ -538,7 +533,7 @@ class _Pass:
                 return ()
             hooked = bool(leaf._hooks)
             if hooked:  # a hook's result may be held by the user
-                g = (_call_hooks_on_array if on_arrays else _call_hooks)(leaf._hooks, g)
+                g = self._run_hooks(leaf._hooks, g)
             if self.targets is None:
                 self.accumulate(leaf, g, shared=hooked)
             else:
