@@ -22,6 +22,7 @@ writes are caught through the version counter a saved tensor records.
 
 from __future__ import annotations
 
+import operator
 import sys
 import weakref
 from collections.abc import Callable, Sequence
@@ -173,10 +174,14 @@ class Node:
         if self._saved is None:
             return ()
         if _RuleMode.arrays:
+            out = []
             for s in self._saved:
                 if type(s) is SavedTensor:
-                    s.check_version(self)
-            return tuple([s.data if type(s) is SavedTensor else s for s in self._saved])
+                    if s.version_counter.value != s.version:
+                        s.check_version(self)  # raises
+                    s = s.data
+                out.append(s)
+            return tuple(out)
         return tuple(s.unpack(self) if type(s) is SavedTensor else s for s in self._saved)
 
 
@@ -231,7 +236,9 @@ class Function:
 
     save_output = False  # True: ctx.output gives the result, connected to the graph
     is_view = False  # True: the result shares storage (and version counter) with input 0
-    _builtin = False  # chainrule's own ops: their rules return gradients no one else holds
+    # chainrule's own ops: their rules return gradients no one else holds, and their forwards
+    # compute on arrays only (they call no recording op), so they run without a grad-mode switch
+    _builtin = False
     # True: backward is written with operations that arrays and Tensors share, and runs on the
     # bare arrays (g, saved tensors, output) when no graph is recorded: NumPy's cost instead of a
     # Tensor op's. With create_graph it runs on Tensors, so it is differentiated as usual.
@@ -257,9 +264,83 @@ class Function:
         if _GradMode.enabled:
             for a in args:
                 if type(a) is T and a.requires_grad:
-                    return cls._apply_recorded(args, kwargs)
-        # Nothing to record (the common case inside a backward pass): a bare ctx, no grad-mode
-        # switch (no input requires grad, so the forward's own tensor ops record nothing either)
+                    break
+            else:
+                return cls._apply_plain(args, kwargs)
+        else:
+            return cls._apply_plain(args, kwargs)
+        # The result needs a grad_fn: forward under no_grad, then link. (Inline, not a call:
+        # this runs once per recorded op.)
+        ctx = _new_node(Node)
+        ctx.fn = cls
+        ctx._saved = ctx._output = ctx._pre_hooks = ctx._retain = None
+        ctx._freed = False
+        needs, nexts, meta = [], [], []
+        for a in args:
+            if type(a) is T:
+                d = a.data
+                if a.requires_grad:
+                    needs.append(True)
+                    nexts.append(a.grad_fn or a._acc or edge(a))
+                else:
+                    needs.append(False)
+                    nexts.append(None)
+                meta.append((d.shape, d.dtype))
+            else:
+                needs.append(False)
+                nexts.append(None)
+                meta.append(None)
+        ctx.needs_input_grad = tuple(needs)
+        ctx._next = tuple(nexts)
+        ctx._input_meta = tuple(meta)
+        if cls._builtin:  # computes on arrays, records nothing: no grad-mode switch needed
+            out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
+        else:
+            _GradMode.enabled = False
+            try:
+                out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
+            finally:
+                _GradMode.enabled = True
+        version = None
+        if type(out) is T:
+            if ctx._saved is not None:
+                # a custom forward may have saved its own result: rebuild it around this node
+                ctx._saved = tuple(
+                    _as_output(s) if type(s) is SavedTensor and s.data is out.data else s
+                    for s in ctx._saved
+                )
+            version = out._version_counter  # what it saved watches this counter
+            out = out.data
+        elif type(out) is not ndarray:
+            out = _as_array(out, cls)
+        if out.dtype.kind != "f":  # integer/bool results (argmax, comparisons) carry no graph
+            return T._make(out, False, None)
+        t = _new_node(T)  # Tensor._make, inline
+        t.data = out
+        t.grad = None
+        t.grad_fn = ctx
+        t.requires_grad = True
+        t._vc = version
+        if cls.is_view:
+            base = args[0]
+            t._vc = base._version_counter
+            t._base = base if base._base is None else base._base
+        if cls.save_output:
+            # SavedTensor(t) and _as_output, inline: a fresh result is at version 0
+            s = _new_node(SavedTensor)
+            s.data = out
+            s.version_counter = vc = t._vc or t._version_counter
+            s.version = vc.value
+            s.source = _OUTPUT
+            ctx._output = s
+        return t
+
+    @classmethod
+    def _apply_plain(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
+        """``apply`` with nothing to record (the common case inside a backward pass): a bare ctx,
+        no grad-mode switch (no input requires grad, so the forward's own tensor ops record
+        nothing either)."""
+        T = _Tensor
         ctx = _new_node(Node)
         ctx.fn = cls
         ctx.needs_input_grad = ()
@@ -276,56 +357,6 @@ class Function:
             out._base = base if base._base is None else base._base
         return out
 
-    @classmethod
-    def _apply_recorded(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
-        """``apply`` when the result needs a ``grad_fn``: forward under no_grad, then link."""
-        T = _Tensor
-        ctx = Node(cls)
-        needs, nexts, meta = [], [], []
-        for a in args:
-            if type(a) is T:
-                rg = a.requires_grad
-                needs.append(rg)
-                nexts.append(a.grad_fn or ((a._acc or edge(a)) if rg else None))
-                d = a.data
-                meta.append((d.shape, d.dtype))
-            else:
-                needs.append(False)
-                nexts.append(None)
-                meta.append(None)
-        ctx.needs_input_grad = tuple(needs)
-        ctx._next = tuple(nexts)
-        ctx._input_meta = tuple(meta)
-        _GradMode.enabled = False
-        try:
-            out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
-        finally:
-            _GradMode.enabled = True
-        version = None
-        if type(out) is T:
-            if ctx._saved is not None:
-                # a custom forward may have saved its own result: rebuild it around this node
-                ctx._saved = tuple(
-                    _as_output(s) if type(s) is SavedTensor and s.data is out.data else s
-                    for s in ctx._saved
-                )
-            version = out._version_counter  # what it saved watches this counter
-            out = out.data
-        elif type(out) is not ndarray:
-            out = _as_array(out, cls)
-        if out.dtype.kind != "f":  # integer/bool results (argmax, comparisons) carry no graph
-            return T._make(out, False, None)
-        out = T._make(out, True, ctx)
-        if version is not None:
-            out._version_counter = version
-        if cls.is_view:
-            base = args[0]
-            out._version_counter = base._version_counter
-            out._base = base if base._base is None else base._base
-        if cls.save_output:
-            ctx._output = _as_output(SavedTensor(out))
-        return out
-
 
 _new_node = object.__new__
 
@@ -336,7 +367,7 @@ def _as_array(out: Any, cls: type[Function]) -> Any:
             f"{cls.__name__}.forward returned a {type(out).__name__}; a Function must return "
             f"one Tensor (multiple outputs are not supported)"
         )
-    if isinstance(out, xp.generic | int | float | bool):
+    if isinstance(out, xp.generic) or type(out) in (int, float, bool):
         return xp.asarray(out)
     raise TypeError(
         f"{cls.__name__}.forward must return a Tensor or an array, got {type(out).__name__}"
@@ -470,10 +501,11 @@ class _Pass:
     With create_graph the gradients are Tensors and every rule is recorded.
     """
 
-    __slots__ = ("captured", "create_graph", "handed", "needed", "release", "targets")
+    __slots__ = ("captured", "create_graph", "handed", "needed", "on_arrays", "release", "targets")
 
     def __init__(self, create_graph: bool, release: bool) -> None:
         self.create_graph = create_graph
+        self.on_arrays = not create_graph
         self.release = release  # free each node's saved buffers once its rule has run
         self.targets: set[Any] | None = None  # nodes whose gradient is captured (inputs)
         self.needed: set[Any] | None = None  # nodes whose rule must run (an input lies below)
@@ -497,7 +529,11 @@ class _Pass:
                     or not g.flags.writeable or sys.getrefcount(g) > 4):
                 g = g.copy()
             self.handed.add(id(g))
-            t.grad = _Tensor._make(g, False, None)
+            grad = _new_node(_Tensor)  # Tensor._make, inline
+            grad.data = g
+            grad.grad = grad.grad_fn = grad._vc = None
+            grad.requires_grad = False
+            t.grad = grad
         elif (old.grad_fn is None and not old.requires_grad and old.data.shape == g.shape
               and old.data.dtype == g.dtype and old.data.flags.writeable):
             xp.add(old.data, g, out=old.data)
@@ -526,7 +562,7 @@ class _Pass:
     def vjp(self, node: Any, g: Any) -> tuple[Any, ...]:
         """One step of the chain rule at ``node`` (the graph core's ``vjp`` callback): tensor
         hooks, retain_grad, capture, then the node's rule."""
-        on_arrays = not self.create_graph
+        on_arrays = self.on_arrays
         if type(node) is AccumulateGrad:
             leaf = node._leaf()
             if leaf is None:
@@ -553,8 +589,8 @@ class _Pass:
                 grads = _check_grads(node, grads, True)
             else:
                 for gi, m in zip(grads, meta):  # noqa: B905 (lengths checked)
-                    if gi is not None and (m is None or type(gi) is not ndarray
-                                           or gi.shape != m[0] or gi.dtype != m[1]):
+                    # m: (shape, dtype), or None for a non-tensor input
+                    if gi is not None and (type(gi) is not ndarray or (gi.shape, gi.dtype) != m):
                         grads = _check_grads(node, grads, True)  # un-broadcast, cast, drop
                         break
         elif on_arrays:  # a rule written for Tensors only
@@ -576,8 +612,7 @@ class _Pass:
         return grads
 
 
-def _parents(node: Any) -> tuple[Any, ...]:
-    return node._next
+_parents = operator.attrgetter("_next")  # a node's parents (C-level: called once per node)
 
 
 def _prune(order: list[Any], targets: set[Any]) -> tuple[list[Any], set[Any]]:
@@ -615,7 +650,8 @@ def run_backward(
             )
         nodes.append(node)
     run = _Pass(create_graph, release=not retain_graph)
-    run.handed.update(id(s.data) for s in grad_roots)
+    for s in grad_roots:
+        run.handed.add(id(s.data))
     seeds = grad_roots if create_graph else [s.data for s in grad_roots]
     outer = _RuleMode.arrays, _GradMode.enabled
     _RuleMode.arrays = not create_graph
@@ -723,7 +759,9 @@ def _seeds(outputs: Sequence[Tensor], grad_outputs: Any, where: str) -> list[Ten
                     f"grad can be implicitly created only for scalar outputs; outputs[{i}] has "
                     f"shape {tuple(out.shape)}: pass a gradient of that shape"
                 )
-            g = _Tensor._make(xp.array(1, dtype).reshape(out.data.shape), False, None)
+            one = xp.array(1, dtype)
+            g = _Tensor._make(one if out.data.ndim == 0 else one.reshape(out.data.shape), False,
+                              None)
         else:
             if type(g) is not _Tensor:
                 g = _Tensor._make(_Tensor._coerce(g, dtype), False, None)

@@ -104,7 +104,8 @@ class Sum(Function):
 def _spread(g: Any, shape: tuple[int, ...], dims: tuple[int, ...]) -> Any:
     """The array g with the summed dims re-inserted, broadcast to ``shape``; small results are
     materialized, as np.broadcast_to alone costs more than filling a few thousand elements."""
-    kept = g.reshape(_kept_shape(shape, dims))
+    # g with the summed dims back as size 1 (already so with keepdim; a 0-d g broadcasts as is)
+    kept = g if g.ndim == len(shape) or g.ndim == 0 else g.reshape(_kept_shape(shape, dims))
     if math.prod(shape) > 4096:
         return xp.broadcast_to(kept, shape)
     out = xp.empty(shape, g.dtype)
