@@ -385,7 +385,8 @@ def _ctx_output(ctx: Node) -> Tensor:
         _ = ctx.saved_tensors  # raises the freed-buffers error
         raise RuntimeError(f"{ctx.name()}: the output was not saved")
     if _RuleMode.arrays:
-        saved.check_version(ctx)
+        if saved.version_counter.value != saved.version:
+            saved.check_version(ctx)  # raises
         return saved.data
     return saved.unpack(ctx)
 
@@ -525,8 +526,8 @@ class _Pass:
             # (accumulation, zero_grad). The gradient's own array qualifies when only the pass
             # refers to it (refcount: the driver's and vjp's names, ``g``, getrefcount's argument)
             # and it was not handed out already in this pass (a seed, another .grad): no copy.
-            if (shared or id(g) in self.handed or not g.flags.owndata
-                    or not g.flags.writeable or sys.getrefcount(g) > 4):
+            if (shared or g.base is not None or sys.getrefcount(g) > 4 or id(g) in self.handed
+                    or not g.flags.writeable):
                 g = g.copy()
             self.handed.add(id(g))
             grad = _new_node(_Tensor)  # Tensor._make, inline
