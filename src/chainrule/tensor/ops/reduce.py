@@ -454,10 +454,20 @@ def _floating(a: Tensor, dtype: Any, op: str) -> Tensor:
     return a
 
 
+def _max_keepdims(x: Any, dims: tuple[int, ...]) -> Any:
+    """max over dims (keepdim; -inf for an empty slice). NumPy reduces slowly along a short last
+    axis (4.9 us on (64, 10) float32 against 1.7 us for a contiguous copy of the transpose
+    reduced along its first axis), so a reduction over a short last axis of a 2-D array takes
+    the transposed route."""
+    if len(dims) == 1 and x.ndim == 2 and dims[0] == 1 and 1 < x.shape[1] <= 64:
+        return xp.ascontiguousarray(x.T).max(axis=0, initial=-xp.inf)[:, None]
+    return x.max(axis=dims, keepdims=True, initial=-xp.inf)
+
+
 def _detached_max(x: Any, dims: tuple[int, ...]) -> Any:
     """The max over dims (keepdim) with inf/NaN/empty slices replaced by 0: a shift that keeps
     exp(x - m) <= 1 and never makes inf - inf."""
-    m = x.max(axis=dims, keepdims=True, initial=-xp.inf)
+    m = _max_keepdims(x, dims)
     return xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
 
 
@@ -485,7 +495,7 @@ class Softmax(Function):
         ctx.dims = dims
         x = a.data
         with xp.errstate(invalid="ignore"):
-            e = xp.exp(x - x.max(axis=dims, keepdims=True, initial=-xp.inf))
+            e = xp.exp(x - _max_keepdims(x, dims))
             e /= e.sum(axis=dims, keepdims=True)
         return e
 
@@ -510,7 +520,7 @@ class LogSoftmax(Function):
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
         ctx.dims = dims
         x = a.data
-        m = x.max(axis=dims, keepdims=True, initial=-xp.inf)
+        m = _max_keepdims(x, dims)
         if not xp.isfinite(m).all():  # rows with +inf, or only -inf: NaN, as PyTorch, silently
             with xp.errstate(invalid="ignore", divide="ignore"):
                 shifted = x - m
