@@ -1,6 +1,7 @@
 """Tensor engine vs PyTorch CPU, measured in the same process.
 
-(a) ten elementwise ops on float32[8] + sum, forward + backward;
+(a) ten elementwise ops on float32[8] + sum, forward + backward (and, for reference, a bare
+    engine with none of the PyTorch semantics on the same NumPy calls);
 (b) an MLP step 64x784 -> 128 -> 10 (relu, log_softmax + indexing cross-entropy), forward +
     backward;
 (c) a large MLP step (batch 512, 1024-wide layers): the fraction of NumPy's own matmul FLOP rate
@@ -83,6 +84,79 @@ def elementwise(lib: object, tensor: Callable[..., object]) -> Callable[[], None
         y.sum().backward()
 
     return step
+
+
+class _Bare:
+    """A bare reverse-mode engine over NumPy, micrograd style, for (a)'s ten ops only: each
+    result holds its inputs and a closure over the arrays its rule needs. No version counters,
+    no gradient shape/dtype checks, no hooks, no freeing of saved buffers, no grad_fn objects:
+    the floor for a Python engine on the same NumPy calls, not a usable library."""
+
+    __slots__ = ("data", "grad", "parents", "rule")
+
+    def __init__(self, data: np.ndarray, rule: Callable | None = None,
+                 parents: tuple[_Bare, ...] = ()) -> None:
+        self.data, self.grad, self.rule, self.parents = data, None, rule, parents
+
+    def __mul__(self, other: _Bare) -> _Bare:
+        a, b = self.data, other.data
+        return _Bare(a * b, lambda g: (g * b, g * a), (self, other))
+
+    def __add__(self, c: float) -> _Bare:
+        return _Bare(self.data + c, lambda g: (g,), (self,))
+
+    def __sub__(self, other: _Bare) -> _Bare:
+        return _Bare(self.data - other.data, lambda g: (g, -g), (self, other))
+
+    def __truediv__(self, c: float) -> _Bare:
+        return _Bare(self.data / c, lambda g: (g / c,), (self,))
+
+    def exp(self) -> _Bare:
+        with np.errstate(over="ignore"):
+            y = np.exp(self.data)
+        return _Bare(y, lambda g: (g * y,), (self,))
+
+    def tanh(self) -> _Bare:
+        y = np.tanh(self.data)
+        return _Bare(y, lambda g: (g * (1 - y * y),), (self,))
+
+    def sigmoid(self) -> _Bare:
+        with np.errstate(over="ignore"):
+            y = 1 / (1 + np.exp(-self.data))
+        return _Bare(y, lambda g: (g * y * (1 - y),), (self,))
+
+    def relu(self) -> _Bare:
+        y = np.maximum(self.data, 0)
+        return _Bare(y, lambda g: (g * (y > 0),), (self,))
+
+    def sum(self) -> _Bare:
+        shape = self.data.shape
+
+        def rule(g: np.ndarray) -> tuple[np.ndarray]:
+            out = np.empty(shape, g.dtype)
+            out[...] = g
+            return (out,)
+
+        return _Bare(np.asarray(self.data.sum()), rule, (self,))
+
+    def backward(self) -> None:
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:  # depth-first post-order
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+            elif node not in seen:
+                seen.add(node)
+                stack.append((node, True))
+                stack.extend((p, False) for p in node.parents)
+        grads = {self: np.ones((), self.data.dtype)}
+        for node in reversed(order):
+            g = grads.pop(node)
+            if node.rule is None:  # a leaf
+                node.grad = g if node.grad is None else node.grad + g
+                continue
+            for p, pg in zip(node.parents, node.rule(g), strict=True):
+                grads[p] = grads[p] + pg if p in grads else pg
 
 
 def mlp(lib: object, tensor: Callable[..., object], batch: int, sizes: list[int],
@@ -172,8 +246,10 @@ def main() -> None:
     print(f"numpy {np.__version__}, torch {torch.__version__}, torch threads "
           f"{torch.get_num_threads()}")
     rows = []
-    a = compare({"cr": elementwise(cr, cr.tensor), "torch": elementwise(torch, torch.tensor)})
+    a = compare({"cr": elementwise(cr, cr.tensor), "torch": elementwise(torch, torch.tensor),
+                 "bare": elementwise(None, lambda d, requires_grad: _Bare(d))})
     rows.append(("(a) 10 elementwise ops, float32[8] + sum, fwd+bwd", a["cr"], a["torch"]))
+    t_bare = a["bare"]
     small = [784, 128, 10]
     b = compare({"cr": mlp(cr, cr.tensor, 64, small), "torch": mlp(torch, torch.tensor, 64, small),
                  "numpy": mlp_numpy(64, small)})
@@ -187,6 +263,8 @@ def main() -> None:
     print(f"{'benchmark':52} {'chainrule':>12} {'torch':>12} {'ratio':>7}")
     for name, a, b in rows:
         print(f"{name:52} {a * 1e6:10.1f}us {b * 1e6:10.1f}us {a / b:7.2f}")
+    print(f"(a) a bare micrograd-style engine on the same NumPy calls: {t_bare * 1e6:.1f}us = "
+          f"{t_bare / rows[0][2]:.2f} of torch's time")
     print(f"(b) the same step by hand in NumPy (no autograd): {t_np_small * 1e6:.1f}us = "
           f"{t_np_small / rows[1][2]:.2f} of torch's time; chainrule's overhead over it: "
           f"{(rows[1][1] - t_np_small) * 1e6:.1f}us")
