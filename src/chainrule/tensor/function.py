@@ -132,13 +132,16 @@ class Node:
         "needs_input_grad",
     )
 
-    def __init__(self, fn: type[Function]) -> None:
-        self.fn = fn
-        self._saved: tuple[Any, ...] | None = None
-        self._output: SavedTensor | None = None  # the result, if save_output
-        self._freed = False
-        self._pre_hooks: dict[int, Callable] | None = None
-        self._retain: weakref.ref | None = None
+    # Made by Function.apply, which sets these (once per recorded op: no __init__ call)
+    fn: type[Function]
+    needs_input_grad: tuple[bool, ...]
+    _next: tuple[Any, ...]  # per input: its grad_fn, AccumulateGrad or None
+    _input_meta: tuple[Any, ...]  # per input: (shape, dtype), or None for a non-tensor
+    _saved: tuple[Any, ...] | None
+    _output: SavedTensor | None  # the result, if save_output
+    _freed: bool
+    _pre_hooks: dict[int, Callable] | None
+    _retain: weakref.ref | None
 
     def name(self) -> str:
         return f"{self.fn.__name__}Backward"
@@ -344,7 +347,8 @@ class Function:
         ctx = _new_node(Node)
         ctx.fn = cls
         ctx.needs_input_grad = ()
-        ctx._saved = None
+        ctx._saved = ctx._output = None
+        ctx._freed = False
         out = cls.forward(ctx, *args, **kwargs)
         if type(out) is T:
             return out if not out.requires_grad else out.detach()
