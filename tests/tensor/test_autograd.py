@@ -639,3 +639,42 @@ def test_a_hook_may_run_its_own_backward_pass_as_torch():
 
     close(run(cr.grad, cr.enable_grad, cr.tensor),
           run(torch.autograd.grad, torch.enable_grad, torch.tensor))
+
+
+# ----- the unchecked path for elementwise ops with alike inputs (Function.elementwise) ----------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (1,), (3,), (2, 3)])
+def test_elementwise_chain_gradients_as_torch(dtype, shape):
+    """A chain of alike elementwise ops (the pass skips their gradient check) and the same chain
+    with a broadcast and a 0-d input (checked): dtype, shape and values as torch."""
+    rng = np.random.default_rng(1)
+    a = rng.uniform(0.2, 0.9, shape).astype(dtype)
+    b = rng.uniform(0.2, 0.9, shape).astype(dtype)
+    c = np.asarray(rng.uniform(0.2, 0.9), dtype=dtype)
+    results = []
+    for lib in (cr, torch):
+        x, w, s = (lib.tensor(v, requires_grad=True) for v in (a, b, c))
+        y = ((x * w + 1.0).exp() * x - w) / 2.0
+        y = (y.tanh() * y).sigmoid().relu().sqrt().log().sin().cos().abs().neg()
+        z = (y * s).clone() + w.sum()  # s: 0-d, broadcast; w.sum(): 0-d
+        z.sum().backward()
+        results.append([(t.grad.dtype, tuple(t.grad.shape), np.asarray(t.grad.tolist()))
+                        for t in (x, w, s)])
+    for (dt, sh, v), (tdt, tsh, tv) in zip(*results, strict=True):
+        assert str(dt).split(".")[-1] == str(tdt).split(".")[-1] and sh == tsh
+        np.testing.assert_allclose(v, tv, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_hook_changing_gradient_type_or_size_raises_as_torch():
+    """A hook may replace a gradient only with one of the same dtype and shape (PyTorch)."""
+    for change, what in ((lambda g: g.double(), "type"), (lambda g: g.sum(), "size")):
+        for lib in (cr, torch):
+            x = lib.ones(3, requires_grad=True)
+            y = x * 2
+            y.register_hook(change)
+            with pytest.raises(RuntimeError, match=f"hook '<lambda>' has changed the {what}"):
+                y.exp().sum().backward()
+    x = cr.ones(3, requires_grad=True)
+    x.register_hook(lambda g: g.tolist())
+    with pytest.raises(TypeError, match="returned a list"):
+        (x * 2).sum().backward()

@@ -90,6 +90,7 @@ def _floating(a: Any, op: str) -> Tensor:
 
 # ----- arithmetic ------------------------------------------------------------------------------
 class Add(Function):
+    elementwise = True
     array_rule = True  # the rule below runs on arrays too
 
     @staticmethod
@@ -102,6 +103,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    elementwise = True
     array_rule = True  # the rule below runs on arrays too
 
     @staticmethod
@@ -114,6 +116,7 @@ class Sub(Function):
 
 
 class Mul(Function):
+    elementwise = True
     array_rule = True  # the rule below runs on arrays too
 
     @staticmethod
@@ -131,6 +134,7 @@ class Mul(Function):
 
 
 class Div(Function):
+    elementwise = True
     array_rule = True  # the rule below runs on arrays too
 
     @staticmethod
@@ -155,6 +159,7 @@ def _div_grads(ctx: Node, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 class Neg(Function):
+    elementwise = True
     array_rule = True  # the rule below runs on arrays too
 
     @staticmethod
@@ -212,6 +217,7 @@ def _pow_grads(ctx: Node, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 # ----- unary -----------------------------------------------------------------------------------
 class Exp(Function):
+    elementwise = True
     array_rule = True  # the rule below runs on arrays too
 
     save_output = True
@@ -227,6 +233,7 @@ class Exp(Function):
 
 
 class Log(Function):
+    elementwise = True
     array_rule = True  # the rule below runs on arrays too
 
     @staticmethod
@@ -245,6 +252,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    elementwise = True
     array_rule = True
     save_output = True
 
@@ -262,6 +270,7 @@ class Sqrt(Function):
 
 
 class Sin(Function):
+    elementwise = True
     array_rule = True
 
     @staticmethod
@@ -276,6 +285,7 @@ class Sin(Function):
 
 
 class Cos(Function):
+    elementwise = True
     array_rule = True
 
     @staticmethod
@@ -290,6 +300,7 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    elementwise = True
     save_output = True
 
     @staticmethod
@@ -312,6 +323,8 @@ class TanhBackward(Function):
     """g (1 - y^2) as one op (fused for measured speed: three ops per tanh backward otherwise);
     its own rule: d/dg = 1 - y^2, d/dy = -2 g y."""
 
+    elementwise = True
+
     array_rule = True
 
     @staticmethod
@@ -331,6 +344,7 @@ class TanhBackward(Function):
 
 
 class Sigmoid(Function):
+    elementwise = True
     save_output = True
 
     @staticmethod
@@ -356,6 +370,8 @@ class SigmoidBackward(Function):
     """g y (1 - y) as one op (fused for measured speed, like TanhBackward);
     its own rule: d/dg = y (1 - y), d/dy = g (1 - 2y)."""
 
+    elementwise = True
+
     array_rule = True
 
     @staticmethod
@@ -375,6 +391,7 @@ class SigmoidBackward(Function):
 
 
 class Relu(Function):
+    elementwise = True
     array_rule = True
     save_output = True
 
@@ -394,6 +411,7 @@ class Relu(Function):
 
 
 class Abs(Function):
+    elementwise = True
     array_rule = True
 
     @staticmethod
@@ -542,6 +560,7 @@ class Cast(Function):
 
 
 class Clone(Function):
+    elementwise = True
     array_rule = True
 
     @staticmethod
