@@ -279,8 +279,8 @@ class Function:
                 return cls._apply_plain(args, kwargs)
         else:
             return cls._apply_plain(args, kwargs)
-        # The result needs a grad_fn: forward under no_grad, then link. (Inline, not a call:
-        # this runs once per recorded op.)
+        # The result needs a grad_fn: forward (a custom one under no_grad), then link. Inline,
+        # not a call: this runs once per recorded op.
         ctx = _new_node(Node)
         ctx.fn = cls
         ctx._saved = ctx._output = ctx._pre_hooks = ctx._retain = None
