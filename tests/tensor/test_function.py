@@ -308,3 +308,74 @@ def test_custom_function_on_integer_output_records_nothing():
     y = Floor.apply(f64([1.5, -0.5]))
     assert y.dtype == cr.int64 and not y.requires_grad and y.grad_fn is None
     assert y.tolist() == [1, -1]
+
+
+def _builtin_functions():
+    todo, found = list(cr.Function.__subclasses__()), []
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls._builtin:
+            found.append(cls)
+    return found
+
+
+def test_builtin_forwards_record_nothing(monkeypatch):
+    """Built-in forwards run without the grad-mode switch (Function._builtin), which is right
+    only if none of them applies a recording op itself: every op, with and without create_graph,
+    is run with a tripwire on Function.apply inside built-in forwards."""
+    inside = []
+    apply = cr.Function.apply.__func__
+
+    def guarded_apply(cls, *args, **kwargs):
+        if inside and cr.is_grad_enabled() and any(
+                type(a) is cr.Tensor and a.requires_grad for a in args):
+            raise AssertionError(f"{cls.__name__} recorded inside {inside[-1]}.forward")
+        return apply(cls, *args, **kwargs)
+
+    def wrap(cls):
+        forward = cls.__dict__["forward"].__func__
+
+        def guarded_forward(ctx, *args, **kwargs):
+            inside.append(cls.__name__)
+            try:
+                return forward(ctx, *args, **kwargs)
+            finally:
+                inside.pop()
+        return staticmethod(guarded_forward)
+
+    classes = [c for c in _builtin_functions() if "forward" in c.__dict__]
+    assert len(classes) > 40
+    monkeypatch.setattr(cr.Function, "apply", classmethod(guarded_apply))
+    for cls in classes:
+        monkeypatch.setattr(cls, "forward", wrap(cls))
+
+    rng = np.random.default_rng(0)
+    x = cr.tensor(rng.uniform(0.5, 1.5, (3, 4)), requires_grad=True)
+    w = cr.tensor(rng.uniform(0.5, 1.5, (4, 2)), requires_grad=True)
+    v = cr.tensor(rng.uniform(0.5, 1.5, 4), requires_grad=True)
+    idx = cr.tensor([0, 2, 2])
+    ops = [
+        lambda: x + v, lambda: x - 1, lambda: x * v, lambda: x / v, lambda: -x, lambda: x ** 2,
+        lambda: 2 ** x, lambda: x ** v, lambda: x.exp(), lambda: x.log(), lambda: x.sqrt(),
+        lambda: x.sin(), lambda: x.cos(), lambda: x.tanh(), lambda: x.sigmoid(),
+        lambda: x.relu(), lambda: x.abs(), lambda: x.sign(), lambda: x.clamp(0.7, 1.2),
+        lambda: cr.maximum(x, v), lambda: cr.minimum(x, v), lambda: cr.where(x > 1, x, v),
+        lambda: x.to(dtype=cr.float32), lambda: x.clone(), lambda: x.sum(1), lambda: x.mean(),
+        lambda: x.prod(0), lambda: x.amax(1), lambda: x.amin(0), lambda: x.max(1).values,
+        lambda: x.min(), lambda: x.var(1), lambda: x.std(), lambda: x.logsumexp(1),
+        lambda: x.softmax(1), lambda: x.log_softmax(0), lambda: x.reshape(4, 3),
+        lambda: x.flatten(), lambda: x.T, lambda: x.permute(1, 0), lambda: x[None].squeeze(0),
+        lambda: x.unsqueeze(1), lambda: v.expand(3, 4), lambda: cr.cat([x, x]),
+        lambda: cr.stack([x, x]), lambda: x.split(2, 1)[1], lambda: x.chunk(2)[0],
+        lambda: x.flip(0), lambda: x.repeat(2, 1), lambda: cr.pad(x, (1, 1)), lambda: x[1],
+        lambda: x[:, 1:3], lambda: x[idx], lambda: x[x > 1], lambda: x.gather(1, idx[:, None]),
+        lambda: x.scatter_add(1, idx[:, None], x[:, :1]),
+        lambda: x.index_put((idx,), v, accumulate=True), lambda: x @ w, lambda: v @ w,
+        lambda: cr.einsum("ij,jk->ik", x, w),
+    ]
+    for op in ops:
+        y = op()
+        (g,) = cr.grad(y.sum(), x, create_graph=True, allow_unused=True)
+        if g is not None and g.requires_grad:
+            cr.grad(g.sum(), x, allow_unused=True)
