@@ -84,7 +84,8 @@ class SavedTensor:
 
     def unpack(self, ctx: Node) -> Tensor:
         """The saved tensor, connected to the graph (for a rule run on Tensors)."""
-        self.check_version(ctx)
+        if self.version_counter.value != self.version:
+            raise self.version_error(ctx)
         src = self.source
         if src is _OUTPUT:
             node = ctx
@@ -99,16 +100,15 @@ class SavedTensor:
         t._vc = self.version_counter
         return t
 
-    def check_version(self, ctx: Node) -> None:
-        """Raise if the saved tensor was written in place since it was saved."""
-        if self.version_counter.value != self.version:
-            shape = tuple(self.data.shape)
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by an "
-                f"in-place operation: a {self.data.dtype} tensor of shape {shape} saved by "
-                f"{ctx.name()} is at version {self.version_counter.value}; expected version "
-                f"{self.version} instead"
-            )
+    def version_error(self, ctx: Node) -> RuntimeError:
+        """The error for a saved tensor written in place since it was saved (callers compare
+        ``version_counter.value`` with ``version`` inline: it runs once per saved tensor)."""
+        return RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an "
+            f"in-place operation: a {self.data.dtype} tensor of shape {tuple(self.data.shape)} "
+            f"saved by {ctx.name()} is at version {self.version_counter.value}; expected version "
+            f"{self.version} instead"
+        )
 
 
 class Node:
@@ -183,7 +183,7 @@ class Node:
             for s in self._saved:
                 if type(s) is SavedTensor:
                     if s.version_counter.value != s.version:
-                        s.check_version(self)  # raises
+                        raise s.version_error(self)
                     s = s.data
                 out.append(s)
             return tuple(out)
@@ -251,7 +251,8 @@ class Function:
     # True: an elementwise op whose array rule, when every tensor input has the result's shape
     # and dtype (other inputs are Python numbers) and g has them too, returns gradients with
     # that shape and dtype, as arrays (never NumPy scalars: 0-d results are excluded). The pass
-    # then skips its check of them (a measured 5-7 us of 90 in benchmark (a)).
+    # then skips its check of them (a measured 5-7 us of 90 in benchmark (a)); hooks cannot
+    # break this, since a hook may not change a gradient's shape or dtype (_call_hooks).
     elementwise = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -345,17 +346,9 @@ class Function:
         t.requires_grad = True
         t._vc = version
         if cls.is_view:
-            base = args[0]
-            t._vc = base._version_counter
-            t._base = base if base._base is None else base._base
+            _share_storage(t, args[0])
         if cls.save_output:
-            # SavedTensor(t) and _as_output, inline: a fresh result is at version 0
-            s = _new_node(SavedTensor)
-            s.data = out
-            s.version_counter = vc = t._vc or t._version_counter
-            s.version = vc.value
-            s.source = _OUTPUT
-            ctx._output = s
+            ctx._output = _as_output(SavedTensor(t))
         return t
 
     @classmethod
@@ -376,9 +369,7 @@ class Function:
             out = _as_array(out, cls)  # NumPy returns scalars, not 0-d arrays, from 0-d inputs
         out = T._make(out, False, None)
         if cls.is_view:
-            base = args[0]
-            out._version_counter = base._version_counter
-            out._base = base if base._base is None else base._base
+            _share_storage(out, args[0])
         return out
 
 
@@ -398,6 +389,13 @@ def _as_array(out: Any, cls: type[Function]) -> Any:
     )
 
 
+def _share_storage(view: Tensor, base: Tensor) -> None:
+    """Make ``view`` (an is_view op's result) a view of ``base``: one version counter, one
+    base tensor."""
+    view._vc = base._version_counter
+    view._base = base if base._base is None else base._base
+
+
 def _as_output(s: SavedTensor) -> SavedTensor:
     s.source = _OUTPUT
     return s
@@ -410,7 +408,7 @@ def _ctx_output(ctx: Node) -> Tensor:
         raise RuntimeError(f"{ctx.name()}: the output was not saved")
     if _RuleMode.arrays:
         if saved.version_counter.value != saved.version:
-            saved.check_version(ctx)  # raises
+            raise saved.version_error(ctx)
         return saved.data
     return saved.unpack(ctx)
 
@@ -567,11 +565,7 @@ class _Pass:
                     or not g.flags.writeable):
                 g = g.copy()
             self.handed.add(id(g))
-            grad = _new_node(_Tensor)  # Tensor._make, inline
-            grad.data = g
-            grad.grad = grad.grad_fn = grad._vc = None
-            grad.requires_grad = False
-            t.grad = grad
+            t.grad = _Tensor._make(g, False, None)
         elif (old.grad_fn is None and not old.requires_grad and old.data.shape == g.shape
               and old.data.dtype == g.dtype and old.data.flags.writeable):
             xp.add(old.data, g, out=old.data)
@@ -613,9 +607,7 @@ class _Pass:
             else:
                 self.captured[node] = g
             return ()
-        exact = node._exact
         if node._pre_hooks is not None or node._retain is not None or self.targets is not None:
-            exact = exact and node._pre_hooks is None  # a hook may change g's shape or dtype
             g = self._before_rule(node, g)
             if g is None:
                 return ()  # captured, and no input lies below it
@@ -625,8 +617,8 @@ class _Pass:
             if type(grads) is not tuple:
                 grads = (grads,)
             meta = node._input_meta
-            if exact:
-                pass  # shaped and typed like g, which is shaped and typed like every input
+            if node._exact:
+                pass  # shaped and typed like g and every input (Function.elementwise)
             elif len(grads) != len(meta):
                 grads = _check_grads(node, grads, True)
             else:
