@@ -145,7 +145,7 @@ class Index(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         # d x[key] / dx scatters g back to the positions read; repeated reads add up
         if type(g) is not Tensor:
-            return _put(xp.zeros(ctx.in_shape, g.dtype), ctx.key, g, True, ctx.basic), None, None
+            return _put_into_zeros(ctx.in_shape, ctx.key, g, True, ctx.basic), None, None
         return IndexGrad.apply(ctx.in_shape, ctx.key, g, True, ctx.basic), None, None
 
 
@@ -213,6 +213,12 @@ def _put(out: Any, key: tuple[Any, ...], v: Any, accumulate: bool, basic: bool) 
     return out
 
 
+def _put_into_zeros(shape: tuple[int, ...], key: tuple[Any, ...], v: Any, accumulate: bool,
+                    basic: bool) -> Any:
+    """zeros(shape) with [key] = v (or += v): the array form of IndexGrad."""
+    return _put(xp.zeros(shape, v.dtype), key, v, accumulate, basic)
+
+
 class IndexGrad(IndexPut):
     """zeros(shape) with [key] += g: Index's backward. IndexPut's rule, without copying a zero
     tensor: its first argument is the shape, so no gradient flows there."""
@@ -223,7 +229,7 @@ class IndexGrad(IndexPut):
         ctx.key = key
         ctx.basic = basic
         ctx.accumulate = accumulate
-        return _put(xp.zeros(shape, v.data.dtype), key, v.data, accumulate, basic)
+        return _put_into_zeros(shape, key, v.data, accumulate, basic)
 
 
 @tensor_method("index_put")

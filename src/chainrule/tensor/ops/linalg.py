@@ -13,7 +13,7 @@ from typing import Any
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import check_operand
-from chainrule.tensor.ops.index import IndexGrad, _put
+from chainrule.tensor.ops.index import IndexGrad, _put_into_zeros
 from chainrule.tensor.tensor import Tensor, tensor_method
 
 
@@ -195,7 +195,7 @@ class Einsum(Function):
                     for c in unique}
                 shape, key = tuple(sizes[c] for c in subs), tuple(axes[c] for c in subs)
                 if on_arrays:
-                    gi = _put(xp.zeros(shape, gi.dtype), key, gi, False, False)
+                    gi = _put_into_zeros(shape, key, gi, False, False)
                 else:
                     gi = IndexGrad.apply(shape, key, gi, False, False)
             grads.append(gi)
