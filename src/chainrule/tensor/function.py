@@ -55,10 +55,7 @@ _RuleMode = _RuleState()
 class VersionCounter:
     """Counts in-place writes to one storage; views share their base's counter."""
 
-    __slots__ = ("value",)
-
-    def __init__(self) -> None:
-        self.value = 0
+    value = 0  # the class's 0 until the first write (no __init__: made once per saved result)
 
 
 _OUTPUT = "output"  # SavedTensor.source of an op's own result
@@ -68,19 +65,10 @@ class SavedTensor:
     """What a rule keeps of a tensor: its array, version counter and version (never the Tensor
     itself), and where a gradient for it goes: ``source`` is its grad_fn (a result), a weak
     reference to it (a leaf that requires grad), ``_OUTPUT`` (the saving op's own result,
-    rebuilt around that op's node) or None (a constant)."""
+    rebuilt around that op's node) or None (a constant). Filled in by ``save_for_backward``
+    and ``apply`` (no __init__: a call per saved tensor costs as much as the filling)."""
 
     __slots__ = ("data", "source", "version", "version_counter")
-
-    def __init__(self, t: Tensor) -> None:
-        self.data = t.data
-        vc = t._vc
-        if vc is None:
-            vc = t._vc = VersionCounter()
-        self.version_counter = vc
-        self.version = vc.value
-        node = t.grad_fn
-        self.source = node if node is not None or not t.requires_grad else _weakref(t)
 
     def unpack(self, ctx: Node) -> Tensor:
         """The saved tensor, connected to the graph (for a rule run on Tensors)."""
@@ -162,7 +150,21 @@ class Node:
         if not self.needs_input_grad:
             return  # nothing will run backward: keep nothing
         T = _Tensor
-        self._saved = tuple([SavedTensor(t) if type(t) is T else t for t in tensors])
+        saved = []
+        for t in tensors:  # inline, not a call per tensor: this runs for most recorded ops
+            if type(t) is T:
+                s = SavedTensor()
+                s.data = t.data
+                vc = t._vc
+                if vc is None:
+                    vc = t._vc = VersionCounter()
+                s.version_counter = vc
+                s.version = vc.value
+                node = t.grad_fn
+                s.source = node if node is not None or not t.requires_grad else _weakref(t)
+                t = s
+            saved.append(t)
+        self._saved = tuple(saved)
 
     @property
     def saved_tensors(self) -> tuple[Tensor | None, ...]:
@@ -272,51 +274,78 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         T = _Tensor
-        if _GradMode.enabled:
+        if not _GradMode.enabled:
+            return cls._apply_plain(args, kwargs)
+        # The result needs a grad_fn if an input requires grad: forward (a custom one under
+        # no_grad), then link. Inline, not calls: this runs once per recorded op. One input (most
+        # ops) and two (arithmetic) are written out: a loop costs twice the bytecode.
+        n = len(args)
+        if n == 1:
+            a = args[0]
+            if type(a) is not T or not a.requires_grad:
+                return cls._apply_plain(args, kwargs)
+            d = a.data
+            m = (d.shape, d.dtype)
+            ctx = Node()
+            ctx.needs_input_grad = (True,)
+            ctx._next = (a.grad_fn or a._acc or edge(a),)
+            ctx._input_meta = (m,)
+            # elementwise, input not 0-d: the result is alike, and so are the gradients its
+            # array rule returns (see Function.elementwise): the pass need not check them
+            ctx._exact = cls.elementwise and m[0] != ()
+        elif n == 2 and type(args[0]) is T and type(args[1]) is T:
+            a, b = args
+            ra, rb = a.requires_grad, b.requires_grad
+            if not (ra or rb):
+                return cls._apply_plain(args, kwargs)
+            d, e = a.data, b.data
+            m, k = (d.shape, d.dtype), (e.shape, e.dtype)
+            ctx = Node()
+            ctx.needs_input_grad = (ra, rb)
+            ctx._next = ((a.grad_fn or a._acc or edge(a)) if ra else None,
+                         (b.grad_fn or b._acc or edge(b)) if rb else None)
+            ctx._input_meta = (m, k)
+            ctx._exact = cls.elementwise and m == k and m[0] != ()
+        else:
             for a in args:
                 if type(a) is T and a.requires_grad:
                     break
             else:
                 return cls._apply_plain(args, kwargs)
-        else:
-            return cls._apply_plain(args, kwargs)
-        # The result needs a grad_fn: forward (a custom one under no_grad), then link. Inline,
-        # not a call: this runs once per recorded op.
-        ctx = _new_node(Node)
-        ctx.fn = cls
-        ctx._saved = ctx._output = ctx._pre_hooks = ctx._retain = None
-        ctx._freed = False
-        needs, nexts, meta = [], [], []
-        same = cls.elementwise  # stays True while every tensor input is like the first one
-        first = None
-        for a in args:
-            if type(a) is T:
-                d = a.data
-                if a.requires_grad:
-                    needs.append(True)
-                    nexts.append(a.grad_fn or a._acc or edge(a))
+            ctx = Node()
+            needs, nexts, meta = [], [], []
+            same = cls.elementwise  # stays True while every tensor input is like the first one
+            first = None
+            for a in args:
+                if type(a) is T:
+                    d = a.data
+                    if a.requires_grad:
+                        needs.append(True)
+                        nexts.append(a.grad_fn or a._acc or edge(a))
+                    else:
+                        needs.append(False)
+                        nexts.append(None)
+                    m = (d.shape, d.dtype)
+                    meta.append(m)
+                    if same:
+                        if first is None:
+                            first = m
+                        elif m != first:
+                            same = False
                 else:
                     needs.append(False)
                     nexts.append(None)
-                m = (d.shape, d.dtype)
-                meta.append(m)
-                if same:
-                    if first is None:
-                        first = m
-                    elif m != first:
+                    meta.append(None)
+                    if same and type(a) is not float and type(a) is not int:
                         same = False
-            else:
-                needs.append(False)
-                nexts.append(None)
-                meta.append(None)
-                if same and type(a) is not float and type(a) is not int:
-                    same = False
-        ctx.needs_input_grad = tuple(needs)
-        ctx._next = tuple(nexts)
-        ctx._input_meta = tuple(meta)
-        # elementwise, inputs alike, not 0-d: the result is alike too, and so are the gradients
-        # its array rule returns (see Function.elementwise): the pass need not check them
-        ctx._exact = same and first is not None and first[0] != ()
+            ctx.needs_input_grad = tuple(needs)
+            ctx._next = tuple(nexts)
+            ctx._input_meta = tuple(meta)
+            # elementwise, inputs alike, not 0-d: as above, with numbers for other inputs
+            ctx._exact = same and first is not None and first[0] != ()
+        ctx.fn = cls
+        ctx._saved = ctx._output = ctx._pre_hooks = ctx._retain = None
+        ctx._freed = False
         if cls._builtin:  # computes on arrays, records nothing: no grad-mode switch needed
             out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
         else:
@@ -347,8 +376,15 @@ class Function:
         t._vc = version
         if cls.is_view:
             _share_storage(t, args[0])
-        if cls.save_output:
-            ctx._output = _as_output(SavedTensor(t))
+        if cls.save_output:  # as save_for_backward, with the output's source
+            s = ctx._output = SavedTensor()
+            s.data = out
+            s.source = _OUTPUT
+            vc = t._vc
+            if vc is None:
+                vc = t._vc = VersionCounter()
+            s.version_counter = vc
+            s.version = vc.value
         return t
 
     @classmethod
@@ -357,7 +393,7 @@ class Function:
         no grad-mode switch (no input requires grad, so the forward's own tensor ops record
         nothing either)."""
         T = _Tensor
-        ctx = _new_node(Node)
+        ctx = Node()
         ctx.fn = cls
         ctx.needs_input_grad = ()
         ctx._saved = ctx._output = None

@@ -12,6 +12,7 @@ reciprocal (1 / a). Comparisons and logical ops return bool tensors and record n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chainrule.tensor import backend
@@ -54,21 +55,32 @@ def _promote(a: Operand, b: Operand) -> tuple[Operand, Operand]:
     return a, b
 
 
-def _binary(fn: type[Function], op: str, a: Operand, b: Operand) -> Tensor:
-    ta, tb = type(a), type(b)
-    if not (  # the common cases need no conversion: same-kind tensors, float tensor and number
-        ta is Tensor
-        and (
-            (tb is Tensor and a.data.dtype.kind == b.data.dtype.kind)
-            or ((tb is float or tb is int) and a.data.dtype.kind == "f")
-        )
-    ):
-        a, b = _promote(check_operand(a, op), check_operand(b, op))
-    try:
-        return fn.apply(a, b)
-    except ValueError:
-        broadcast_check(op, a, b)
-        raise
+def _binary_op(fn: type[Function], op: str, doc: str = "") -> Callable[[Operand, Operand], Tensor]:
+    """The function ``op(a, b)`` of the Function ``fn``: PyTorch's type promotion, and a
+    RuntimeError showing both shapes if they do not broadcast. The common cases (same-kind
+    tensors, a float tensor and a number) need no conversion and go straight to ``fn.apply``:
+    ``a * b`` is one Python call before ``apply``, not two."""
+    apply = fn.apply
+
+    def binary(a: Operand, b: Operand) -> Tensor:
+        ta, tb = type(a), type(b)
+        if not (
+            ta is Tensor
+            and (
+                (tb is Tensor and a.data.dtype.kind == b.data.dtype.kind)
+                or ((tb is float or tb is int) and a.data.dtype.kind == "f")
+            )
+        ):
+            a, b = _promote(check_operand(a, op), check_operand(b, op))
+        try:
+            return apply(a, b)
+        except ValueError:
+            broadcast_check(op, a, b)
+            raise
+
+    binary.__name__ = binary.__qualname__ = op
+    binary.__doc__ = doc
+    return binary
 
 
 def _tensor_arg(a: Any, op: str) -> Tensor:
@@ -606,37 +618,42 @@ for _name, _dt in (("float", xp.float32), ("double", xp.float64), ("half", xp.fl
     setattr(Tensor, _name, _cast_method(_dt))
 
 
-@tensor_method(["add", "__add__"])
+# a + b, a - b (add and sub take alpha too), a * b, a / b (div silences x/0), a ** b, max, min
+_add = tensor_method("__add__")(_binary_op(Add, "add"))
+_sub = tensor_method("__sub__")(_binary_op(Sub, "sub"))
+mul = _mul = tensor_method(["mul", "__mul__"])(
+    _binary_op(Mul, "mul", "a * b elementwise, broadcasting."))
+_div = _binary_op(Div, "div")
+_pow = _binary_op(Pow, "pow")
+_maximum = _binary_op(Maximum, "maximum")
+_minimum = _binary_op(Minimum, "minimum")
+
+
+@tensor_method("add")
 def add(a: Operand, b: Operand, alpha: float = 1) -> Tensor:
     """a + alpha * b, broadcasting."""
-    return _binary(Add, "add", a, b if alpha == 1 else b * alpha)
+    return _add(a, b if alpha == 1 else b * alpha)
 
 
 @tensor_method("__radd__")
 def _radd(a: Tensor, b: Operand) -> Tensor:
-    return _binary(Add, "add", b, a)
+    return _add(b, a)
 
 
-@tensor_method(["sub", "__sub__"])
+@tensor_method("sub")
 def sub(a: Operand, b: Operand, alpha: float = 1) -> Tensor:
     """a - alpha * b, broadcasting."""
-    return _binary(Sub, "sub", a, b if alpha == 1 else b * alpha)
+    return _sub(a, b if alpha == 1 else b * alpha)
 
 
 @tensor_method("__rsub__")
 def _rsub(a: Tensor, b: Operand) -> Tensor:
-    return _binary(Sub, "sub", b, a)
-
-
-@tensor_method(["mul", "__mul__"])
-def mul(a: Operand, b: Operand) -> Tensor:
-    """a * b elementwise, broadcasting."""
-    return _binary(Mul, "mul", a, b)
+    return _sub(b, a)
 
 
 @tensor_method("__rmul__")
 def _rmul(a: Tensor, b: Operand) -> Tensor:
-    return _binary(Mul, "mul", b, a)
+    return _mul(b, a)
 
 
 @tensor_method(["div", "__truediv__"])
@@ -647,9 +664,9 @@ def div(a: Operand, b: Operand) -> Tensor:
     ):
         a = a.to(dtype=xp.float32)
     if (type(b) is float or type(b) is int) and b != 0:  # the common x / n: nothing to silence
-        return _binary(Div, "div", a, b)
+        return _div(a, b)
     with xp.errstate(divide="ignore", invalid="ignore"):
-        return _binary(Div, "div", a, b)
+        return _div(a, b)
 
 
 @tensor_method("__rtruediv__")
@@ -657,7 +674,7 @@ def _rdiv(a: Tensor, b: Operand) -> Tensor:
     if a.data.dtype.kind in "biu":
         a = a.to(dtype=xp.float32)
     with xp.errstate(divide="ignore", invalid="ignore"):
-        return _binary(Div, "div", b, a)
+        return _div(b, a)
 
 
 @tensor_method(["neg", "__neg__"])
@@ -670,13 +687,13 @@ def neg(a: Tensor) -> Tensor:
 def pow(a: Operand, b: Operand) -> Tensor:
     """a ** b elementwise; NaN where a < 0 and b is not an integer (real result undefined)."""
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _binary(Pow, "pow", a, b)
+        return _pow(a, b)
 
 
 @tensor_method("__rpow__")
 def _rpow(a: Tensor, b: Operand) -> Tensor:
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _binary(Pow, "pow", b, a)
+        return _pow(b, a)
 
 
 @tensor_method("exp")
@@ -800,13 +817,13 @@ def clamp_max(a: Tensor, max: Operand) -> Tensor:
 @tensor_method("maximum")
 def maximum(a: Tensor, b: Tensor) -> Tensor:
     """Elementwise max(a, b), broadcasting; NaN if either is NaN; ties split the gradient."""
-    return _binary(Maximum, "maximum", a, b)
+    return _maximum(a, b)
 
 
 @tensor_method("minimum")
 def minimum(a: Tensor, b: Tensor) -> Tensor:
     """Elementwise min(a, b), broadcasting; NaN if either is NaN; ties split the gradient."""
-    return _binary(Minimum, "minimum", a, b)
+    return _minimum(a, b)
 
 
 def where(condition: Tensor, input: Operand, other: Operand) -> Tensor:
