@@ -1,21 +1,36 @@
-#!/bin/sh
-# Instructions per step of benchmark (a), counted by valgrind's callgrind: a count, not a time,
-# though runs of the same code differed by up to 9%.
-# Prints (count(520 steps) - count(20 steps)) / 500.
-# Run: sh bench/count_instructions.sh   (needs valgrind: apt-get install valgrind)
-set -eu
-cd "$(dirname "$0")/.."
-count() {
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python -c "
-import sys
-sys.path.insert(0, 'bench')
+#!/usr/bin/env bash
+# Instructions per step of benchmark (a), counted by valgrind (callgrind), for git revisions
+# ("worktree" for the files as they are): deterministic to about 0.1%, where wall time on this
+# VM moves by 30%. The count is the difference of a 3000-step and a 1000-step run, divided by
+# 2000 (start-up cancels). One OpenBLAS thread and no address randomization: spinning worker
+# threads and hash layouts would otherwise make the counts vary.
+# Run: bash bench/count_instructions.sh main worktree   (needs valgrind; ~1 minute per revision)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+py="$root/.venv/bin/python"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/loop.py" <<PY
+import sys, types
+sys.modules["torch"] = types.ModuleType("torch")  # bench_tensor imports it; not needed here
+sys.path.insert(0, "$root/bench")
 import bench_tensor
 import chainrule as cr
 step = bench_tensor.elementwise(cr, cr.tensor)
-for _ in range($1):
+for _ in range(int(sys.argv[1])):
     step()
-" 2>&1 | awk '/Collected/ {print $4}'
+PY
+count() {  # count SRC STEPS
+    OPENBLAS_NUM_THREADS=1 PYTHONHASHSEED=0 PYTHONPATH="$1" setarch -R valgrind --tool=callgrind \
+        --callgrind-out-file=/dev/null "$py" "$tmp/loop.py" "$2" 2>&1 |
+        awk '/Collected/ {gsub(",", "", $4); print $4}'
 }
-a=$(count 20)
-b=$(count 520)
-echo "instructions per step of (a): $(( (b - a) / 500 ))"
+for rev in "$@"; do
+    src="$tmp/$rev/src"
+    mkdir -p "$tmp/$rev"
+    if [ "$rev" = worktree ]; then cp -r "$root/src" "$src"; else
+        git -C "$root" archive "$rev" src | tar -x -C "$tmp/$rev"; fi
+    a=$(count "$src" 1000)
+    b=$(count "$src" 3000)
+    echo "$rev: $(( (b - a) / 2000 )) instructions per step"
+done
