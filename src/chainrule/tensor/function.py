@@ -65,8 +65,8 @@ class SavedTensor:
     """What a rule keeps of a tensor: its array, version counter and version (never the Tensor
     itself), and where a gradient for it goes: ``source`` is its grad_fn (a result), a weak
     reference to it (a leaf that requires grad), ``_OUTPUT`` (the saving op's own result,
-    rebuilt around that op's node) or None (a constant). Filled in by ``save_for_backward``
-    and ``apply`` (no __init__: a call per saved tensor costs as much as the filling)."""
+    rebuilt around that op's node) or None (a constant). Made by ``_save`` (a plain function
+    call costs less than an ``__init__``)."""
 
     __slots__ = ("data", "source", "version", "version_counter")
 
@@ -151,18 +151,10 @@ class Node:
             return  # nothing will run backward: keep nothing
         T = _Tensor
         saved = []
-        for t in tensors:  # inline, not a call per tensor: this runs for most recorded ops
+        for t in tensors:
             if type(t) is T:
-                s = SavedTensor()
-                s.data = t.data
-                vc = t._vc
-                if vc is None:
-                    vc = t._vc = VersionCounter()
-                s.version_counter = vc
-                s.version = vc.value
                 node = t.grad_fn
-                s.source = node if node is not None or not t.requires_grad else _weakref(t)
-                t = s
+                t = _save(t, node if node is not None or not t.requires_grad else _weakref(t))
             saved.append(t)
         self._saved = tuple(saved)
 
@@ -376,15 +368,8 @@ class Function:
         t._vc = version
         if cls.is_view:
             _share_storage(t, args[0])
-        if cls.save_output:  # as save_for_backward, with the output's source
-            s = ctx._output = SavedTensor()
-            s.data = out
-            s.source = _OUTPUT
-            vc = t._vc
-            if vc is None:
-                vc = t._vc = VersionCounter()
-            s.version_counter = vc
-            s.version = vc.value
+        if cls.save_output:
+            ctx._output = _save(t, _OUTPUT)
         return t
 
     @classmethod
@@ -430,6 +415,19 @@ def _share_storage(view: Tensor, base: Tensor) -> None:
     base tensor."""
     view._vc = base._version_counter
     view._base = base if base._base is None else base._base
+
+
+def _save(t: Tensor, source: Any) -> SavedTensor:
+    """What a rule keeps of ``t``: its array, version counter and version, and ``source``."""
+    s = SavedTensor()
+    s.data = t.data
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = VersionCounter()
+    s.version_counter = vc
+    s.version = vc.value
+    s.source = source
+    return s
 
 
 def _as_output(s: SavedTensor) -> SavedTensor:

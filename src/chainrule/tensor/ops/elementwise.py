@@ -621,7 +621,7 @@ for _name, _dt in (("float", xp.float32), ("double", xp.float64), ("half", xp.fl
 # a + b, a - b (add and sub take alpha too), a * b, a / b (div silences x/0), a ** b, max, min
 _add = tensor_method("__add__")(_binary_op(Add, "add"))
 _sub = tensor_method("__sub__")(_binary_op(Sub, "sub"))
-mul = _mul = tensor_method(["mul", "__mul__"])(
+mul = tensor_method(["mul", "__mul__"])(
     _binary_op(Mul, "mul", "a * b elementwise, broadcasting."))
 _div = _binary_op(Div, "div")
 _pow = _binary_op(Pow, "pow")
@@ -653,7 +653,7 @@ def _rsub(a: Tensor, b: Operand) -> Tensor:
 
 @tensor_method("__rmul__")
 def _rmul(a: Tensor, b: Operand) -> Tensor:
-    return _mul(b, a)
+    return mul(b, a)
 
 
 @tensor_method(["div", "__truediv__"])
