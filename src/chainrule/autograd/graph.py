@@ -6,12 +6,15 @@ An engine describes its graph with two functions:
 - ``vjp(node, g)``: given g = dL/d(node), the gradients dL/d(parent) for each parent, in order
   (``None`` where a parent needs none). This is the node's local chain-rule step.
 
-The core never builds a node itself, so it knows neither engine's types.
+The core never builds a node itself, so it knows neither engine's types. An engine that numbers
+its nodes as it makes them may also pass ``rank(node)``: then the driver needs no separate
+topological order (see ``backward``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 Node = Hashable
@@ -52,6 +55,7 @@ def backward(
     vjp: Callable[[Any, Any], Sequence[Any]],
     order: list[Any] | None = None,
     keep: bool = True,
+    rank: Callable[[Any], Any] | None = None,
 ) -> dict[Any, Any]:
     """Apply the chain rule from ``roots`` (with gradients ``seeds``) back through the graph.
 
@@ -59,15 +63,36 @@ def backward(
     all its consumers, dL/dv = sum_c dL/dc * dc/dv) before ``vjp`` passes it on. Returns the
     gradient reaching every visited node, keyed by the node (nodes hash by identity); with
     ``keep=False`` each gradient is dropped once passed on (less memory) and the dict ends empty.
+
+    The order is ``order`` reversed (``topological_order`` by default), or, given ``rank``
+    (distinct values, each node's lower than its parents': a countdown as nodes are made), the
+    nodes that receive a gradient, lowest rank first (a heap): no walk of the graph beforehand.
     """
-    if order is None:
-        order = topological_order(roots, parents)
     grads: dict[Any, Any] = {}
     for root, seed in zip(roots, seeds, strict=True):
         grads[root] = grads[root] + seed if root in grads else seed
     take = grads.get if keep else grads.pop
     get = grads.get
     pg = prev = None
+    if rank is not None and order is None:
+        heap = [(rank(root), root) for root in grads]
+        heap.sort()  # a sorted list is a heap
+        while heap:
+            node = heappop(heap)[1]
+            g = take(node)
+            for parent, pg in zip(parents(node), vjp(node, g)):  # noqa: B905 (may stop early)
+                if parent is None or pg is None:
+                    continue
+                prev = get(parent)
+                if prev is None:  # its first gradient: it joins the heap, once
+                    grads[parent] = pg
+                    heappush(heap, (rank(parent), parent))
+                else:
+                    grads[parent] = prev + pg
+            pg = prev = None  # hold no gradient past its step (engines may read refcounts)
+        return grads
+    if order is None:
+        order = topological_order(roots, parents)
     for node in reversed(order):
         g = take(node, None)
         if g is None:

@@ -22,6 +22,7 @@ writes are caught through the version counter a saved tensor records.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import sys
 import weakref
@@ -99,6 +100,13 @@ class SavedTensor:
         )
 
 
+# Node ranks count down as nodes are made: a node's rank is below its inputs' nodes', so the
+# backward pass takes nodes lowest rank first (graph.backward's ``rank``), as PyTorch's engine
+# takes them by sequence number, with no walk of the graph beforehand.
+_next_rank = itertools.count(0, -1).__next__
+_rank = operator.attrgetter("_rank")
+
+
 class Node:
     """A recorded operation: ``grad_fn`` of its result and the ``ctx`` of its Function.
 
@@ -115,6 +123,7 @@ class Node:
         "_next",
         "_output",
         "_pre_hooks",
+        "_rank",
         "_retain",
         "_saved",
         "fn",
@@ -131,6 +140,7 @@ class Node:
     _freed: bool
     _exact: bool  # its array rule's gradients need no check (Function.elementwise)
     _pre_hooks: dict[int, Callable] | None
+    _rank: int  # a countdown: below its inputs' nodes' ranks (see graph.backward)
     _retain: weakref.ref | None
 
     def name(self) -> str:
@@ -187,13 +197,14 @@ class Node:
 class AccumulateGrad:
     """The node of a leaf that requires grad: its gradient ends up in ``leaf.grad``."""
 
-    __slots__ = ("__weakref__", "_leaf")
+    __slots__ = ("__weakref__", "_leaf", "_rank")
 
     _next = ()
     next_functions = ()
 
     def __init__(self, leaf: Tensor) -> None:
         self._leaf = weakref.ref(leaf)
+        self._rank = _next_rank()  # made before any node that uses the leaf
 
     @property
     def variable(self) -> Tensor | None:
@@ -336,6 +347,7 @@ class Function:
             # elementwise, inputs alike, not 0-d: as above, with numbers for other inputs
             ctx._exact = same and first is not None and first[0] != ()
         ctx.fn = cls
+        ctx._rank = _next_rank()  # after its inputs' nodes (edge() may have just made one)
         ctx._saved = ctx._output = ctx._pre_hooks = ctx._retain = None
         ctx._freed = False
         if cls._builtin:  # computes on arrays, records nothing: no grad-mode switch needed
@@ -725,12 +737,14 @@ def run_backward(
     _RuleMode.arrays = not create_graph
     _GradMode.enabled = create_graph
     try:
-        order = graph.topological_order(nodes, _parents)
-        if inputs is not None:
+        if inputs is None:  # every node a gradient reaches runs, in rank order
+            graph.backward(nodes, seeds, _parents, run.vjp, keep=False, rank=_rank)
+        else:  # only the nodes on a path to an input: an order to prune
+            order = graph.topological_order(nodes, _parents)
             edges = [edge(x) for x in inputs]
             run.targets = {e for e in edges if e is not None}
             order, run.needed = _prune(order, run.targets)
-        graph.backward(nodes, seeds, _parents, run.vjp, order, keep=False)
+            graph.backward(nodes, seeds, _parents, run.vjp, order, keep=False)
     finally:
         _RuleMode.arrays, _GradMode.enabled = outer
     if inputs is None:

@@ -133,6 +133,33 @@ class SumBackward(Function):
         return Sum.apply(h, ctx.dims, ctx.keepdim), None, None
 
 
+class Mean(Function):
+    """sum(x, dims) / n, n the number of elements reduced (NaN for none). One op, not Sum then
+    Div: a node fewer in each pass. d(mean x)/dx_i = 1/n: g / n spread over the reduced dims;
+    that rule is linear in g, so its own derivative is the mean's again (as Sum and SumBackward).
+    """
+
+    array_rule = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool) -> Any:
+        shape = a.data.shape
+        n = _count(shape, dims)
+        ctx.in_shape, ctx.dims, ctx.n = shape, dims, n
+        total = a.data.sum(axis=dims, keepdims=keepdim)
+        if n:
+            return total / n
+        with xp.errstate(invalid="ignore"):  # 0 / 0: NaN, silently (PyTorch: no warning)
+            return total / n
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
+        n = ctx.n or 1  # n = 0: the input has no elements, the spread g is empty anyway
+        if type(g) is not Tensor:
+            return _spread(g / n, ctx.in_shape, ctx.dims), None, None
+        return SumBackward.apply(g / n, ctx.in_shape, ctx.dims), None, None
+
+
 @tensor_method("sum")
 def sum(a: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     """Sum over ``dim`` (an int, a tuple, or None for all); integer and bool inputs give int64."""
@@ -143,14 +170,14 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) ->
 
 @tensor_method("mean")
 def mean(a: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
-    """sum(a, dim) / n, n the number of elements reduced (NaN for none): a composition."""
+    """sum(a, dim) / n, n the number of elements reduced (NaN for none)."""
     a = _tensor_arg(a, "mean")
     if dtype is not None:
         a = a.to(dtype=dtype)
     _require_float(a, "mean", "could not infer output dtype: the input must be floating point "
                    "(pass dtype= to convert)")
     dims = _dims(dim, a.data.ndim, "mean")
-    return Sum.apply(a, dims, keepdim) / _count(a.data.shape, dims)
+    return Mean.apply(a, dims, keepdim)
 
 
 # ----- prod -----------------------------------------------------------------------------------
