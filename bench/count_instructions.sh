@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Instructions per step of benchmark (a), counted by valgrind (callgrind), for git revisions
-# ("worktree" for the files as they are): deterministic to about 0.1%, where wall time on this
-# VM moves by 30%. The count is the difference of a 3000-step and a 1000-step run, divided by
-# 2000 (start-up cancels). One OpenBLAS thread and no address randomization: spinning worker
-# threads and hash layouts would otherwise make the counts vary.
+# Instructions per step of benchmark (a) (or (b) with BENCH=b), counted by valgrind (callgrind),
+# for git revisions ("worktree" for the files as they are): deterministic to about 0.1%, where
+# wall time on this VM moves by 30%. The count is the difference of a 3000-step and a 1000-step
+# run (300 and 100 for (b)), divided by the difference (start-up cancels). One OpenBLAS thread and
+# no address randomization: spinning worker threads and hash layouts would otherwise make the
+# counts vary. BENCH=numpy counts (b)'s step written by hand in NumPy (no revision needed).
 # Run: bash bench/count_instructions.sh main worktree   (needs valgrind; ~1 minute per revision)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,13 +17,21 @@ sys.modules["torch"] = types.ModuleType("torch")  # bench_tensor imports it; not
 sys.path.insert(0, "$root/bench")
 import bench_tensor
 import chainrule as cr
-step = bench_tensor.elementwise(cr, cr.tensor)
+which = sys.argv[2]
+if which == "a":
+    step = bench_tensor.elementwise(cr, cr.tensor)
+elif which == "b":
+    step = bench_tensor.mlp(cr, cr.tensor, 64, [784, 128, 10])
+else:
+    step = bench_tensor.mlp_numpy(64, [784, 128, 10])
 for _ in range(int(sys.argv[1])):
     step()
 PY
+bench=${BENCH:-a}
+if [ "$bench" = a ]; then few=1000; many=3000; else few=100; many=300; fi
 count() {  # count SRC STEPS
     OPENBLAS_NUM_THREADS=1 PYTHONHASHSEED=0 PYTHONPATH="$1" setarch -R valgrind --tool=callgrind \
-        --callgrind-out-file=/dev/null "$py" "$tmp/loop.py" "$2" 2>&1 |
+        --callgrind-out-file=/dev/null "$py" "$tmp/loop.py" "$2" "$bench" 2>&1 |
         awk '/Collected/ {gsub(",", "", $4); print $4}'
 }
 for rev in "$@"; do
@@ -30,7 +39,7 @@ for rev in "$@"; do
     mkdir -p "$tmp/$rev"
     if [ "$rev" = worktree ]; then cp -r "$root/src" "$src"; else
         git -C "$root" archive "$rev" src | tar -x -C "$tmp/$rev"; fi
-    a=$(count "$src" 1000)
-    b=$(count "$src" 3000)
-    echo "$rev: $(( (b - a) / 2000 )) instructions per step"
+    a=$(count "$src" $few)
+    b=$(count "$src" $many)
+    echo "$rev ($bench): $(( (b - a) / (many - few) )) instructions per step"
 done

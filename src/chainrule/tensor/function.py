@@ -495,6 +495,8 @@ def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
 def _sum_to_array(g: Any, shape: tuple[int, ...]) -> Any:
     """``sum_to`` for a bare array."""
     dims = _summed_dims(g.shape, shape)
+    if len(dims) == g.ndim - len(shape) > 0:  # only added leading dims (a bias): no reshape,
+        return g.sum(axis=dims)  # and a result of its own, which .grad may keep without a copy
     if dims:
         g = g.sum(axis=dims, keepdims=True)
     return g.reshape(shape) if g.shape != shape else g
