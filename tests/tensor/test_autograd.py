@@ -69,6 +69,15 @@ def test_grad_fn_names_the_op_and_next_functions_match_torch():
     assert acc.next_functions == ()
 
 
+def test_mean_is_one_node_as_torch():
+    x, tx = pair([[1.0, 2.0], [3.0, 4.0]])
+    for dim in (None, 0, (0, 1)):
+        ours = x.mean() if dim is None else x.mean(dim=dim)
+        theirs = tx.mean() if dim is None else tx.mean(dim=dim)
+        assert structure(ours.grad_fn) == structure(theirs.grad_fn, torch_style=True)
+        assert ours.grad_fn.name() == "MeanBackward"
+
+
 def test_grad_fn_of_a_leaf_is_none_and_its_accumulator_is_shared():
     x = cr.tensor([1.0], requires_grad=True)
     assert x.grad_fn is None
@@ -535,6 +544,28 @@ def test_hooks_on_leaf_and_non_leaf_replace_gradients_as_torch():
     (y * 1).sum().backward()
     assert len(seen) == 1  # removed
     np.testing.assert_allclose(x.grad.numpy(), [4.0, 4.0])
+
+
+def test_hooks_on_non_leaves_run_in_torchs_order():
+    # Both engines run the nodes latest-made first (PyTorch by sequence number, chainrule by
+    # rank), so tensor hooks along branches that join fire in the same order.
+    def run(x, w):
+        order = []
+        a = x * w
+        b = x + 1
+        c = a * b
+        d = b.exp()
+        e = (c + d).sum() + a.sum()
+        for name, t in [("a", a), ("b", b), ("c", c), ("d", d)]:
+            t.register_hook(lambda g, name=name: order.append(name))
+        e.backward()
+        return order
+
+    x, tx = pair([1.0, 2.0])
+    w, tw = pair([0.5, -1.0])
+    assert run(x, w) == run(tx, tw) == ["d", "c", "b", "a"]
+    close(x.grad, tx.grad)
+    close(w.grad, tw.grad)
 
 
 def test_hook_returning_none_keeps_gradient_and_handle_context():
