@@ -13,7 +13,7 @@ topological order (see ``backward``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from heapq import heappop, heappush
 from typing import Any
 
@@ -73,27 +73,14 @@ def backward(
         grads[root] = grads[root] + seed if root in grads else seed
     take = grads.get if keep else grads.pop
     get = grads.get
-    pg = prev = None
+    heap = None
     if rank is not None and order is None:
-        heap = [(rank(root), root) for root in grads]
-        heap.sort()  # a sorted list is a heap
-        while heap:
-            node = heappop(heap)[1]
-            g = take(node)
-            for parent, pg in zip(parents(node), vjp(node, g)):  # noqa: B905 (may stop early)
-                if parent is None or pg is None:
-                    continue
-                prev = get(parent)
-                if prev is None:  # its first gradient: it joins the heap, once
-                    grads[parent] = pg
-                    heappush(heap, (rank(parent), parent))
-                else:
-                    grads[parent] = prev + pg
-            pg = prev = None  # hold no gradient past its step (engines may read refcounts)
-        return grads
-    if order is None:
-        order = topological_order(roots, parents)
-    for node in reversed(order):
+        heap = sorted((rank(root), root) for root in grads)  # a sorted list is a heap
+        nodes: Iterable[Any] = _by_rank(heap)
+    else:
+        nodes = reversed(order if order is not None else topological_order(roots, parents))
+    pg = prev = None
+    for node in nodes:
         g = take(node, None)
         if g is None:
             continue
@@ -101,6 +88,17 @@ def backward(
             if parent is None or pg is None:
                 continue
             prev = get(parent)
-            grads[parent] = pg if prev is None else prev + pg
+            if prev is not None:
+                grads[parent] = prev + pg
+            else:
+                grads[parent] = pg
+                if heap is not None:  # its first gradient: it joins the heap, once
+                    heappush(heap, (rank(parent), parent))
         pg = prev = None  # hold no gradient past its step (engines may read refcounts)
     return grads
+
+
+def _by_rank(heap: list[tuple[Any, Any]]) -> Iterator[Any]:
+    """The nodes of ``heap`` (rank, node), lowest rank first, as the driver pushes more."""
+    while heap:
+        yield heappop(heap)[1]

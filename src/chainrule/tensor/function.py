@@ -487,6 +487,8 @@ def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
     if g.data.shape == shape:
         return g
     dims = _summed_dims(g.data.shape, shape)
+    if len(dims) == g.data.ndim - len(shape) > 0:  # only added leading dims (a bias)
+        return g.sum(dim=dims)  # already shaped: no reshape
     if dims:
         g = g.sum(dim=dims, keepdim=True)
     return g.reshape(shape) if g.data.shape != shape else g
@@ -495,8 +497,8 @@ def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
 def _sum_to_array(g: Any, shape: tuple[int, ...]) -> Any:
     """``sum_to`` for a bare array."""
     dims = _summed_dims(g.shape, shape)
-    if len(dims) == g.ndim - len(shape) > 0:  # only added leading dims (a bias): no reshape,
-        return g.sum(axis=dims)  # and a result of its own, which .grad may keep without a copy
+    if len(dims) == g.ndim - len(shape) > 0:  # as in sum_to; and the sum owns its buffer, so
+        return g.sum(axis=dims)  # .grad may keep it without a copy
     if dims:
         g = g.sum(axis=dims, keepdims=True)
     return g.reshape(shape) if g.shape != shape else g
