@@ -283,16 +283,22 @@ class Function:
         # no_grad), then link. Inline, not calls: this runs once per recorded op. One input (most
         # ops) and two (arithmetic) are written out: a loop costs twice the bytecode.
         n = len(args)
-        if n == 1:
+        if n == 1 or (n == 2 and (type(args[1]) is float or type(args[1]) is int)):
+            # one tensor, or a tensor and a Python number (x + 1.0, x.log_softmax(1))
             a = args[0]
             if type(a) is not T or not a.requires_grad:
                 return cls._apply_plain(args, kwargs)
             d = a.data
             m = (d.shape, d.dtype)
             ctx = Node()
-            ctx.needs_input_grad = (True,)
-            ctx._next = (a.grad_fn or a._acc or edge(a),)
-            ctx._input_meta = (m,)
+            if n == 1:
+                ctx.needs_input_grad = (True,)
+                ctx._next = (a.grad_fn or a._acc or edge(a),)
+                ctx._input_meta = (m,)
+            else:
+                ctx.needs_input_grad = (True, False)
+                ctx._next = (a.grad_fn or a._acc or edge(a), None)
+                ctx._input_meta = (m, None)
             # elementwise, input not 0-d: the result is alike, and so are the gradients its
             # array rule returns (see Function.elementwise): the pass need not check them
             ctx._exact = cls.elementwise and m[0] != ()
@@ -351,7 +357,13 @@ class Function:
         ctx._saved = ctx._output = ctx._pre_hooks = ctx._retain = None
         ctx._freed = False
         if cls._builtin:  # computes on arrays, records nothing: no grad-mode switch needed
-            out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
+            # a call with *args costs twice a plain one (it is not inlined): 1 and 2 written out
+            if kwargs or n > 2:
+                out = cls.forward(ctx, *args, **kwargs)
+            elif n == 2:
+                out = cls.forward(ctx, args[0], args[1])
+            else:
+                out = cls.forward(ctx, args[0])
         else:
             _GradMode.enabled = False
             try:
