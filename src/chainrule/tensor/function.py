@@ -371,7 +371,9 @@ class Function:
             finally:
                 _GradMode.enabled = True
         version = None
-        if type(out) is T:
+        if type(out) is ndarray:
+            pass  # a built-in forward's result (the common case: one check)
+        elif type(out) is T:
             if ctx._saved is not None:
                 # a custom forward may have saved its own result: rebuild it around this node
                 ctx._saved = tuple(
@@ -380,7 +382,7 @@ class Function:
                 )
             version = out._version_counter  # what it saved watches this counter
             out = out.data
-        elif type(out) is not ndarray:
+        else:
             out = _as_array(out, cls)
         if out.dtype.kind != "f":  # integer/bool results (argmax, comparisons) carry no graph
             return T._make(out, False, None)
@@ -834,6 +836,10 @@ def grad(
 
 def _seeds(outputs: Sequence[Tensor], grad_outputs: Any, where: str) -> list[Tensor]:
     """The gradients backward starts from: ``grad_outputs``, or 1 for scalar outputs."""
+    if grad_outputs is None and len(outputs) == 1:  # loss.backward(): d loss / d loss = 1
+        out = outputs[0].data
+        if outputs[0].requires_grad and out.size == 1:
+            return [_one_like(out)]
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif type(grad_outputs) is _Tensor:
@@ -857,9 +863,7 @@ def _seeds(outputs: Sequence[Tensor], grad_outputs: Any, where: str) -> list[Ten
                     f"grad can be implicitly created only for scalar outputs; outputs[{i}] has "
                     f"shape {tuple(out.shape)}: pass a gradient of that shape"
                 )
-            one = xp.array(1, dtype)
-            g = _Tensor._make(one if out.data.ndim == 0 else one.reshape(out.data.shape), False,
-                              None)
+            g = _one_like(out.data)
         else:
             if type(g) is not _Tensor:
                 g = _Tensor._make(_Tensor._coerce(g, dtype), False, None)
@@ -872,3 +876,9 @@ def _seeds(outputs: Sequence[Tensor], grad_outputs: Any, where: str) -> list[Ten
                 g = g.to(dtype=dtype)
         seeds.append(g)
     return seeds
+
+
+def _one_like(a: Any) -> Tensor:
+    """A tensor of ones shaped like the one-element array ``a`` (the seed d out / d out)."""
+    one = xp.array(1, a.dtype)
+    return _Tensor._make(one if a.ndim == 0 else one.reshape(a.shape), False, None)
