@@ -224,6 +224,19 @@ def test_sigmoid_tanh_exp_of_huge_inputs_are_finite_and_silent():
     check_op(cr.sigmoid, torch.sigmoid, [big])
 
 
+@pytest.mark.torch
+def test_division_by_zero_gives_torchs_gradients_silently():
+    a_np, b_np = np.array([1.0, 0.0, -2.0]), np.array([0.0, 0.0, 4.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a, b = (cr.tensor(v, dtype=cr.float64, requires_grad=True) for v in (a_np, b_np))
+        (a / b).sum().backward()
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (a_np, b_np))
+    (ta / tb).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_array_equal(b.grad.numpy(), tb.grad.numpy())
+
+
 # ----- dtypes ----------------------------------------------------------------------------------
 def _as_torch_dtype(d: cr.DType) -> torch.dtype:
     return getattr(torch, d.name)
