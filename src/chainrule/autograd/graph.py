@@ -13,7 +13,7 @@ topological order (see ``backward``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from heapq import heappop, heappush
 from typing import Any
 
@@ -76,18 +76,11 @@ def backward(
     heap = None
     if rank is not None and order is None:
         heap = sorted((rank(root), root) for root in grads)  # a sorted list is a heap
+        nodes: Iterable[Any] = _by_rank(heap)
     else:
         nodes = reversed(order if order is not None else topological_order(roots, parents))
     pg = prev = None
-    while True:  # (a generator yielding from the heap costs a frame switch per node)
-        if heap is not None:
-            if not heap:
-                break
-            node = heappop(heap)[1]
-        else:
-            node = next(nodes, None)  # an order holds no None
-            if node is None:
-                break
+    for node in nodes:
         g = take(node, None)
         if g is None:
             continue
@@ -104,3 +97,8 @@ def backward(
         pg = prev = None  # hold no gradient past its step (engines may read refcounts)
     return grads
 
+
+def _by_rank(heap: list[tuple[Any, Any]]) -> Iterator[Any]:
+    """The nodes of ``heap`` (rank, node), lowest rank first, as the driver pushes more."""
+    while heap:
+        yield heappop(heap)[1]
