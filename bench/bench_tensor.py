@@ -3,7 +3,8 @@
 (a) ten elementwise ops on float32[8] + sum, forward + backward (and, for reference, a bare
     engine with none of the PyTorch semantics on the same NumPy calls);
 (b) an MLP step 64x784 -> 128 -> 10 (relu, log_softmax + indexing cross-entropy), forward +
-    backward;
+    backward (and, for reference, the step by hand in NumPy, and its two large products alone in
+    NumPy and in PyTorch: the BLAS part of the step);
 (c) a large MLP step (batch 512, 1024-wide layers): the fraction of NumPy's own matmul FLOP rate
     that the whole step reaches.
 
@@ -238,6 +239,21 @@ def matmul_only(batch: int, sizes: list[int]) -> Callable[[], None]:
     return step
 
 
+def large_products(lib: object, tensor: Callable[..., object]) -> Callable[[], None]:
+    """(b)'s two large products alone: x @ W1 (forward) and x^T @ g (W1's gradient), on the
+    library's own arrays (NumPy's OpenBLAS or PyTorch's BLAS), no autograd."""
+    rng = np.random.default_rng(0)
+    x = tensor(rng.standard_normal((64, 784), dtype=np.float32))
+    w = tensor(rng.standard_normal((784, 128), dtype=np.float32))
+    g = tensor(rng.standard_normal((64, 128), dtype=np.float32))
+
+    def step() -> None:
+        _ = x @ w
+        _ = x.T @ g
+
+    return step
+
+
 def flops(batch: int, sizes: list[int]) -> float:
     return 3 * sum(2.0 * batch * a * b for a, b in itertools.pairwise(sizes))
 
@@ -255,6 +271,8 @@ def main() -> None:
                  "numpy": mlp_numpy(64, small)})
     rows.append(("(b) MLP step 64x784 -> 128 -> 10, fwd+bwd", b["cr"], b["torch"]))
     t_np_small = b["numpy"]
+    blas = compare({"numpy": large_products(np, np.asarray),
+                    "torch": large_products(torch, torch.as_tensor)})
     big = [1024, 1024, 1024, 10]
     c = compare({"cr": mlp(cr, cr.tensor, 512, big), "torch": mlp(torch, torch.tensor, 512, big),
                  "numpy": matmul_only(512, big)}, rounds=5)
@@ -268,6 +286,8 @@ def main() -> None:
     print(f"(b) the same step by hand in NumPy (no autograd): {t_np_small * 1e6:.1f}us = "
           f"{t_np_small / rows[1][2]:.2f} of torch's time; chainrule's overhead over it: "
           f"{(rows[1][1] - t_np_small) * 1e6:.1f}us")
+    print(f"(b) its two large products alone (x @ W1, x.T @ g): NumPy {blas['numpy'] * 1e6:.1f}us, "
+          f"torch {blas['torch'] * 1e6:.1f}us")
     f = flops(512, big)
     print(f"(c) NumPy matmuls alone: {t_np * 1e3:.2f} ms = {f / t_np / 1e9:.1f} GFLOP/s; "
           f"chainrule step {f / t_cr_big / 1e9:.1f} GFLOP/s = {t_np / t_cr_big:.0%} of NumPy's "
