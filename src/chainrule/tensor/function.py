@@ -291,13 +291,14 @@ class Function:
             d = a.data
             m = (d.shape, d.dtype)
             ctx = Node()
+            e = a.grad_fn or a._acc or edge(a)
             if n == 1:
                 ctx.needs_input_grad = (True,)
-                ctx._next = (a.grad_fn or a._acc or edge(a),)
+                ctx._next = (e,)
                 ctx._input_meta = (m,)
             else:
                 ctx.needs_input_grad = (True, False)
-                ctx._next = (a.grad_fn or a._acc or edge(a), None)
+                ctx._next = (e, None)
                 ctx._input_meta = (m, None)
             # elementwise, input not 0-d: the result is alike, and so are the gradients its
             # array rule returns (see Function.elementwise): the pass need not check them

@@ -636,7 +636,8 @@ _sub = tensor_method("__sub__")(_binary_op(Sub, "sub"))
 mul = tensor_method(["mul", "__mul__"])(
     _binary_op(Mul, "mul", "a * b elementwise, broadcasting."))
 _div = _binary_op(Div, "div")
-_pow = _binary_op(Pow, "pow")
+_div_quiet = xp.errstate(divide="ignore", invalid="ignore")(_div)  # x/0: inf or nan, silently
+_pow = xp.errstate(divide="ignore", invalid="ignore", over="ignore")(_binary_op(Pow, "pow"))
 _maximum = _binary_op(Maximum, "maximum")
 _minimum = _binary_op(Minimum, "minimum")
 
@@ -677,16 +678,14 @@ def div(a: Operand, b: Operand) -> Tensor:
         a = a.to(dtype=xp.float32)
     if (type(b) is float or type(b) is int) and b != 0:  # the common x / n: nothing to silence
         return _div(a, b)
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return _div(a, b)
+    return _div_quiet(a, b)
 
 
 @tensor_method("__rtruediv__")
 def _rdiv(a: Tensor, b: Operand) -> Tensor:
     if a.data.dtype.kind in "biu":
         a = a.to(dtype=xp.float32)
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return _div(b, a)
+    return _div_quiet(b, a)
 
 
 @tensor_method(["neg", "__neg__"])
@@ -698,14 +697,12 @@ def neg(a: Tensor) -> Tensor:
 @tensor_method(["pow", "__pow__"])
 def pow(a: Operand, b: Operand) -> Tensor:
     """a ** b elementwise; NaN where a < 0 and b is not an integer (real result undefined)."""
-    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _pow(a, b)
+    return _pow(a, b)
 
 
 @tensor_method("__rpow__")
 def _rpow(a: Tensor, b: Operand) -> Tensor:
-    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _pow(b, a)
+    return _pow(b, a)
 
 
 @tensor_method("exp")
