@@ -34,7 +34,7 @@ def _as_tuple(x: Any, what: str, where: str) -> tuple[tuple[Tensor, ...], bool]:
     is_tuple = isinstance(x, tuple | list)
     xs = tuple(x) if is_tuple else (x,)
     for i, t in enumerate(xs):
-        if type(t) is not Tensor:
+        if not isinstance(t, Tensor):
             name = f"{what}[{i}]" if is_tuple else what
             raise TypeError(
                 f"{where}: {name} must be a Tensor (or a tuple of Tensors), got "
@@ -72,7 +72,7 @@ def _vectors(v: Any, like: tuple[Tensor, ...], what: str, where: str) -> tuple[T
 
 
 def _output(out: Any, where: str) -> Tensor:
-    if type(out) is not Tensor:
+    if not isinstance(out, Tensor):
         raise TypeError(f"{where}: the function must return a Tensor, got {type(out).__name__}")
     return out
 
@@ -99,7 +99,7 @@ def _jacobian_rows(out: Tensor, xs: tuple[Tensor, ...], create_graph: bool) -> l
     rows: list[list[Tensor]] = [[] for _ in xs]
     for k in range(n):
         seed = zeros(n, dtype=out.dtype)
-        seed.data[k] = 1
+        seed._data[k] = 1
         gs = _vjp(out, xs, seed.reshape(out.shape), create_graph, retain_graph=True)
         for j, g in enumerate(gs):
             rows[j].append(g if create_graph else g.detach())

@@ -241,7 +241,7 @@ def test_gradients_of_float32_ops_stay_float32():
     y = y.clamp(-1.0, 1.0) + cr.maximum(x, w) + cr.minimum(x, w) + cr.where(x > 1, x, w) - (-x)
     y.sum().backward()
     assert x.grad.dtype == cr.float32 and w.grad.dtype == cr.float32
-    assert x.grad.data.dtype == np.float32 and w.grad.data.dtype == np.float32
+    assert x.grad._data.dtype == np.float32 and w.grad._data.dtype == np.float32
 
 
 def test_second_backward_through_nodes_without_saved_buffers_is_allowed_as_torch():
@@ -614,8 +614,8 @@ def test_float32_graph_gives_float32_grads():
 def test_results_of_0d_ops_hold_arrays():
     x = cr.tensor([1.0, 2.0])
     s = x.sum()
-    assert isinstance(s.data, np.ndarray) and s.shape == ()
-    assert isinstance((s * 2).exp().data, np.ndarray)
+    assert isinstance(s._data, np.ndarray) and s.shape == ()
+    assert isinstance((s * 2).exp()._data, np.ndarray)
     s.add_(1)  # a 0-d tensor is writable in place
     assert s.item() == 4.0
 

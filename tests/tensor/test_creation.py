@@ -45,7 +45,7 @@ def test_tensor_copies_its_data():
     a[0] = 9
     assert t.tolist() == [1.0, 2.0]
     u = cr.tensor(t)
-    t.data[1] = 7
+    t._data[1] = 7
     assert u.tolist() == [1.0, 2.0]
 
 
@@ -175,7 +175,7 @@ def test_numpy_shares_memory_and_refuses_grad_tensors():
     x = cr.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="detach"):
         x.numpy()
-    assert np.shares_memory(x.detach().numpy(), x.data)
+    assert np.shares_memory(x.detach().numpy(), x._data)
 
 
 def test_item_tolist_and_python_conversions():

@@ -137,16 +137,16 @@ def test_repeated_indices_accumulate():
 def test_basic_index_is_a_view_and_advanced_is_a_copy():
     x = cr.randn(3, 4, dtype=cr.float64)
     for y in (x[1], x[:, 1:3], x[None, ..., ::2], x.select(1, 2)):
-        assert y._base is x and np.shares_memory(y.data, x.data)
-    for y in (x[[0, 1]], x[cr.tensor(x.data > 0)], x[:, [2]], x[1, [True, False, True, True]]):
-        assert y._base is None and not np.shares_memory(y.data, x.data)
+        assert y._base is x and np.shares_memory(y._data, x._data)
+    for y in (x[[0, 1]], x[cr.tensor(x._data > 0)], x[:, [2]], x[1, [True, False, True, True]]):
+        assert y._base is None and not np.shares_memory(y._data, x._data)
 
 
 def test_iter_select_unbind():
     x = leaf((3, 2))
     rows = list(x)
     assert len(rows) == 3
-    assert np.array_equal(rows[1].data, x.data[1])
+    assert np.array_equal(rows[1]._data, x._data[1])
     check_op(lambda t: t.select(1, -1), lambda t: t.select(1, -1), [rand((3, 2))])
     with pytest.raises(TypeError, match="0-d"):
         iter(cr.tensor(1.0))

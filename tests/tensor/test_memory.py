@@ -33,7 +33,7 @@ def leaf(*shape):
 def test_backward_releases_saved_buffers(no_gc):
     x = leaf(3, 4)
     h = x * 2
-    arr = weakref.ref(h.data)
+    arr = weakref.ref(h._data)
     t = weakref.ref(h)
     y = (h * h).sum()
     node = y.grad_fn.next_functions[0][0]
@@ -49,7 +49,7 @@ def test_backward_releases_saved_buffers(no_gc):
 def test_retain_graph_keeps_buffers_until_the_graph_dies(no_gc):
     x = leaf(3)
     h = x.exp() * 3
-    arr = weakref.ref(h.data)
+    arr = weakref.ref(h._data)
     y = (h * h).sum()
     del h
     y.backward(retain_graph=True)
@@ -62,7 +62,7 @@ def test_retain_graph_keeps_buffers_until_the_graph_dies(no_gc):
 def test_saved_output_is_released(no_gc):
     x = leaf(5)
     y = x.exp()
-    arr = weakref.ref(y.data)
+    arr = weakref.ref(y._data)
     z = (y * 1.0).sum()
     del y
     assert arr() is not None  # ExpBackward saved its output
@@ -73,7 +73,7 @@ def test_saved_output_is_released(no_gc):
 def test_grad_releases_buffers(no_gc):
     x = leaf(4)
     h = x.tanh()
-    arr = weakref.ref(h.data)
+    arr = weakref.ref(h._data)
     out = (h * h).sum()
     del h
     cr.grad(out, x)
@@ -132,7 +132,7 @@ def test_custom_function_saving_its_output_makes_no_cycle(no_gc):
 
     x = leaf(3)
     y = Exp.apply(x)
-    refs = [weakref.ref(y), weakref.ref(y.grad_fn), weakref.ref(y.data)]
+    refs = [weakref.ref(y), weakref.ref(y.grad_fn), weakref.ref(y._data)]
     (g,) = cr.grad(y.sum(), x, create_graph=True)
     del y, g
     assert all(r() is None for r in refs)

@@ -238,7 +238,7 @@ def test_views_share_storage(op):
     y = op(x)
     assert y._base is x
     assert y._version_counter is x._version_counter
-    assert np.shares_memory(y.data, x.data)
+    assert np.shares_memory(y._data, x._data)
 
 
 @pytest.mark.parametrize("op", [
@@ -250,14 +250,14 @@ def test_copies_do_not_alias(op):
     x = cr.randn(2, 3, 4, dtype=cr.float64)
     y = op(x)
     assert y._base is None
-    assert not np.shares_memory(y.data, x.data)
+    assert not np.shares_memory(y._data, x._data)
 
 
 def test_reshape_of_a_non_contiguous_tensor_copies_and_view_refuses():
     x = cr.randn(3, 4, dtype=cr.float64, requires_grad=True)
     t = x.T
     y = t.reshape(-1)  # no strides give this layout: a copy, as PyTorch's (not a view)
-    assert y._base is None and not np.shares_memory(y.data, x.data)
+    assert y._base is None and not np.shares_memory(y._data, x._data)
     check_op(lambda a: a.T.reshape(-1), lambda a: a.T.reshape(-1), [rand((3, 4))])
     assert t.reshape(4, 1, 3)._base is x  # only size-1 dims added: still a view
     raises_with(RuntimeError, lambda: t.view(12), "view", "(4, 3)", "reshape")

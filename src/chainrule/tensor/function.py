@@ -69,7 +69,7 @@ class SavedTensor:
     rebuilt around that op's node) or None (a constant). Made by ``_save`` (a plain function
     call costs less than an ``__init__``)."""
 
-    __slots__ = ("data", "source", "version", "version_counter")
+    __slots__ = ("_data", "source", "version", "version_counter")
 
     def unpack(self, ctx: Node) -> Tensor:
         """The saved tensor, connected to the graph (for a rule run on Tensors)."""
@@ -85,7 +85,7 @@ class SavedTensor:
             node = None
         else:
             node = src
-        t = _Tensor._make(self.data, src is not None, node)
+        t = _Tensor._make(self._data, src is not None, node)
         t._vc = self.version_counter
         return t
 
@@ -94,7 +94,7 @@ class SavedTensor:
         ``version_counter.value`` with ``version`` inline: it runs once per saved tensor)."""
         return RuntimeError(
             f"one of the variables needed for gradient computation has been modified by an "
-            f"in-place operation: a {self.data.dtype} tensor of shape {tuple(self.data.shape)} "
+            f"in-place operation: a {self._data.dtype} tensor of shape {tuple(self._data.shape)} "
             f"saved by {ctx.name()} is at version {self.version_counter.value}; expected version "
             f"{self.version} instead"
         )
@@ -162,7 +162,7 @@ class Node:
         T = _Tensor
         saved = []
         for t in tensors:
-            if type(t) is T:
+            if isinstance(t, T):
                 node = t.grad_fn
                 t = _save(t, node if node is not None or not t.requires_grad else _weakref(t))
             saved.append(t)
@@ -188,7 +188,7 @@ class Node:
                 if type(s) is SavedTensor:
                     if s.version_counter.value != s.version:
                         raise s.version_error(self)
-                    s = s.data
+                    s = s._data
                 out.append(s)
             return tuple(out)
         return tuple(s.unpack(self) if type(s) is SavedTensor else s for s in self._saved)
@@ -286,9 +286,9 @@ class Function:
         if n == 1 or (n == 2 and (type(args[1]) is float or type(args[1]) is int)):
             # one tensor, or a tensor and a Python number (x + 1.0, x.log_softmax(1))
             a = args[0]
-            if type(a) is not T or not a.requires_grad:
+            if not isinstance(a, T) or not a.requires_grad:
                 return cls._apply_plain(args, kwargs)
-            d = a.data
+            d = a._data
             m = (d.shape, d.dtype)
             ctx = Node()
             e = a.grad_fn or a._acc or edge(a)
@@ -303,12 +303,12 @@ class Function:
             # elementwise, input not 0-d: the result is alike, and so are the gradients its
             # array rule returns (see Function.elementwise): the pass need not check them
             ctx._exact = cls.elementwise and m[0] != ()
-        elif n == 2 and type(args[0]) is T and type(args[1]) is T:
+        elif n == 2 and isinstance(args[0], T) and isinstance(args[1], T):
             a, b = args
             ra, rb = a.requires_grad, b.requires_grad
             if not (ra or rb):
                 return cls._apply_plain(args, kwargs)
-            d, e = a.data, b.data
+            d, e = a._data, b._data
             m, k = (d.shape, d.dtype), (e.shape, e.dtype)
             ctx = Node()
             ctx.needs_input_grad = (ra, rb)
@@ -318,7 +318,7 @@ class Function:
             ctx._exact = cls.elementwise and m == k and m[0] != ()
         else:
             for a in args:
-                if type(a) is T and a.requires_grad:
+                if isinstance(a, T) and a.requires_grad:
                     break
             else:
                 return cls._apply_plain(args, kwargs)
@@ -327,8 +327,8 @@ class Function:
             same = cls.elementwise  # stays True while every tensor input is like the first one
             first = None
             for a in args:
-                if type(a) is T:
-                    d = a.data
+                if isinstance(a, T):
+                    d = a._data
                     if a.requires_grad:
                         needs.append(True)
                         nexts.append(a.grad_fn or a._acc or edge(a))
@@ -374,21 +374,21 @@ class Function:
         version = None
         if type(out) is ndarray:
             pass  # a built-in forward's result (the common case: one check)
-        elif type(out) is T:
+        elif isinstance(out, T):
             if ctx._saved is not None:
                 # a custom forward may have saved its own result: rebuild it around this node
                 ctx._saved = tuple(
-                    _as_output(s) if type(s) is SavedTensor and s.data is out.data else s
+                    _as_output(s) if type(s) is SavedTensor and s._data is out._data else s
                     for s in ctx._saved
                 )
             version = out._version_counter  # what it saved watches this counter
-            out = out.data
+            out = out._data
         else:
             out = _as_array(out, cls)
         if out.dtype.kind != "f":  # integer/bool results (argmax, comparisons) carry no graph
             return T._make(out, False, None)
         t = _new_node(T)  # Tensor._make, inline
-        t.data = out
+        t._data = out
         t.grad = None
         t.grad_fn = ctx
         t.requires_grad = True
@@ -411,7 +411,7 @@ class Function:
         ctx._saved = ctx._output = None
         ctx._freed = ctx._exact = False
         out = cls.forward(ctx, *args, **kwargs)
-        if type(out) is T:
+        if isinstance(out, T):
             return out if not out.requires_grad else out.detach()
         if type(out) is not ndarray:
             out = _as_array(out, cls)  # NumPy returns scalars, not 0-d arrays, from 0-d inputs
@@ -447,7 +447,7 @@ def _share_storage(view: Tensor, base: Tensor) -> None:
 def _save(t: Tensor, source: Any) -> SavedTensor:
     """What a rule keeps of ``t``: its array, version counter and version, and ``source``."""
     s = SavedTensor()
-    s.data = t.data
+    s._data = t._data
     vc = t._vc
     if vc is None:
         vc = t._vc = VersionCounter()
@@ -470,7 +470,7 @@ def _ctx_output(ctx: Node) -> Tensor:
     if _RuleMode.arrays:
         if saved.version_counter.value != saved.version:
             raise saved.version_error(ctx)
-        return saved.data
+        return saved._data
     return saved.unpack(ctx)
 
 
@@ -499,14 +499,14 @@ def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
 
     Raises ValueError when ``shape`` does not broadcast to ``g``'s shape.
     """
-    if g.data.shape == shape:
+    if g._data.shape == shape:
         return g
-    dims = _summed_dims(g.data.shape, shape)
-    if len(dims) == g.data.ndim - len(shape) > 0:  # only added leading dims (a bias)
+    dims = _summed_dims(g._data.shape, shape)
+    if len(dims) == g._data.ndim - len(shape) > 0:  # only added leading dims (a bias)
         return g.sum(dim=dims)  # already shaped: no reshape
     if dims:
         g = g.sum(dim=dims, keepdim=True)
-    return g.reshape(shape) if g.data.shape != shape else g
+    return g.reshape(shape) if g._data.shape != shape else g
 
 
 def _sum_to_array(g: Any, shape: tuple[int, ...]) -> Any:
@@ -549,7 +549,7 @@ def _check_grads(node: Node, grads: Any, arrays: bool = False) -> tuple[Any, ...
                     f"function {node.name()} returned a {type(gi).__name__} as a gradient; "
                     f"expected a Tensor or None"
                 ) from None
-        a = gi if arrays else gi.data
+        a = gi if arrays else gi._data
         if a.shape != shape:
             try:
                 gi = _sum_to_array(gi, shape) if arrays else sum_to(gi, shape)
@@ -572,15 +572,15 @@ def _call_hooks(hooks: dict[int, Callable], g: Tensor) -> Tensor:
         if new is None:
             continue
         name = getattr(hook, "__name__", type(hook).__name__)
-        if type(new) is not _Tensor:
+        if not isinstance(new, _Tensor):
             raise TypeError(f"hook '{name}' returned a {type(new).__name__}; expected a Tensor "
                             f"or None")
-        if new.data.dtype != g.data.dtype:
+        if new._data.dtype != g._data.dtype:
             raise RuntimeError(f"hook '{name}' has changed the type of value (was {g.dtype} "
                                f"got {new.dtype})")
-        if new.data.shape != g.data.shape:
+        if new._data.shape != g._data.shape:
             raise RuntimeError(f"hook '{name}' has changed the size of value (was "
-                               f"{tuple(g.data.shape)} got {tuple(new.data.shape)})")
+                               f"{tuple(g._data.shape)} got {tuple(new._data.shape)})")
         g = new
     return g
 
@@ -589,7 +589,7 @@ def _call_hooks_on_array(hooks: dict[int, Callable], g: Any) -> Any:
     """Hooks see Tensors, and Tensor rules, even in a pass that passes arrays."""
     _RuleMode.arrays = False
     try:
-        return _call_hooks(hooks, _Tensor._make(g, False, None)).data
+        return _call_hooks(hooks, _Tensor._make(g, False, None))._data
     finally:
         _RuleMode.arrays = True
 
@@ -631,12 +631,12 @@ class _Pass:
                 g = g.copy()
             self.handed.add(id(g))
             t.grad = _Tensor._make(g, False, None)
-        elif (old.grad_fn is None and not old.requires_grad and old.data.shape == g.shape
-              and old.data.dtype == g.dtype and old.data.flags.writeable):
-            xp.add(old.data, g, out=old.data)
+        elif (old.grad_fn is None and not old.requires_grad and old._data.shape == g.shape
+              and old._data.dtype == g.dtype and old._data.flags.writeable):
+            xp.add(old._data, g, out=old._data)
             old._version_counter.value += 1
         else:
-            t.grad = _Tensor._make(old.data + g, False, None)
+            t.grad = _Tensor._make(old._data + g, False, None)
 
     def _run_hooks(self, hooks: dict[int, Callable], g: Any) -> Any:
         """Tensor hooks on ``g``: they see Tensors even in a pass that passes arrays."""
@@ -698,12 +698,12 @@ class _Pass:
                 grads = _check_grads(node, fn.backward(node, _Tensor._make(g, False, None)))
             finally:
                 _RuleMode.arrays = True
-            grads = tuple([None if gi is None else gi.data for gi in grads])
+            grads = tuple([None if gi is None else gi._data for gi in grads])
         else:
             grads = _check_grads(node, fn.backward(node, g))
         if not fn._builtin:
             # a custom rule may return tensors it also keeps: .grad must not share them
-            self.handed.update(id(gi.data if type(gi) is _Tensor else gi)
+            self.handed.update(id(gi._data if isinstance(gi, _Tensor) else gi)
                                for gi in grads if gi is not None)
         if self.release and (node._saved is not None or node._output is not None):
             node._saved = node._output = None  # freed as soon as the rule has run
@@ -750,8 +750,8 @@ def run_backward(
         nodes.append(node)
     run = _Pass(create_graph, release=not retain_graph)
     for s in grad_roots:
-        run.handed.add(id(s.data))
-    seeds = grad_roots if create_graph else [s.data for s in grad_roots]
+        run.handed.add(id(s._data))
+    seeds = grad_roots if create_graph else [s._data for s in grad_roots]
     outer = _RuleMode.arrays, _GradMode.enabled
     _RuleMode.arrays = not create_graph
     _GradMode.enabled = create_graph
@@ -787,14 +787,14 @@ def run_backward(
 
 
 def _as_list(ts: Any, where: str, what: str) -> list[Tensor]:
-    if type(ts) is _Tensor:
+    if isinstance(ts, _Tensor):
         return [ts]
     if not isinstance(ts, Sequence):
         raise TypeError(f"{where}: {what} must be a Tensor or a sequence of Tensors, got "
                         f"{type(ts).__name__}")
     ts = list(ts)
     for i, t in enumerate(ts):
-        if type(t) is not _Tensor:
+        if not isinstance(t, _Tensor):
             raise TypeError(f"{where}: {what}[{i}] must be a Tensor, got {type(t).__name__}")
     return ts
 
@@ -838,12 +838,12 @@ def grad(
 def _seeds(outputs: Sequence[Tensor], grad_outputs: Any, where: str) -> list[Tensor]:
     """The gradients backward starts from: ``grad_outputs``, or 1 for scalar outputs."""
     if grad_outputs is None and len(outputs) == 1:  # loss.backward(): d loss / d loss = 1
-        out = outputs[0].data
+        out = outputs[0]._data
         if outputs[0].requires_grad and out.size == 1:
             return [_one_like(out)]
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
-    elif type(grad_outputs) is _Tensor:
+    elif isinstance(grad_outputs, _Tensor):
         grad_outputs = [grad_outputs]
     else:
         grad_outputs = list(grad_outputs)
@@ -857,23 +857,23 @@ def _seeds(outputs: Sequence[Tensor], grad_outputs: Any, where: str) -> list[Ten
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
-        dtype = out.data.dtype
+        dtype = out._data.dtype
         if g is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs; outputs[{i}] has "
                     f"shape {tuple(out.shape)}: pass a gradient of that shape"
                 )
-            g = _one_like(out.data)
+            g = _one_like(out._data)
         else:
-            if type(g) is not _Tensor:
+            if not isinstance(g, _Tensor):
                 g = _Tensor._make(_Tensor._coerce(g, dtype), False, None)
-            if g.data.shape != out.data.shape:
+            if g._data.shape != out._data.shape:
                 raise RuntimeError(
                     f"{where}: Mismatch in shape: grad_outputs[{i}] has shape {tuple(g.shape)} "
                     f"and outputs[{i}] has shape {tuple(out.shape)}"
                 )
-            if g.data.dtype != dtype:
+            if g._data.dtype != dtype:
                 g = g.to(dtype=dtype)
         seeds.append(g)
     return seeds

@@ -20,14 +20,14 @@ def _as_tuple(x: Any) -> tuple[Any, ...]:
 
 def _outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> tuple[Tensor, ...]:
     outs = _as_tuple(fn(*inputs))
-    return tuple(o for o in outs if type(o) is Tensor and o.dtype.is_floating_point)
+    return tuple(o for o in outs if isinstance(o, Tensor) and o.dtype.is_floating_point)
 
 
 def _check_inputs(inputs: Sequence[Any], where: str) -> list[int]:
     diff = []
     for i, x in enumerate(inputs):
-        if type(x) is Tensor and x.requires_grad:
-            if x.data.dtype != xp.float64:
+        if isinstance(x, Tensor) and x.requires_grad:
+            if x._data.dtype != xp.float64:
                 raise ValueError(
                     f"{where}: inputs[{i}] is {x.dtype!r}; use float64 inputs (finite differences "
                     f"in lower precision are not reliable)"
@@ -64,36 +64,36 @@ def gradcheck(
     diff = _check_inputs(inputs, "gradcheck")
     outputs = _outputs(fn, inputs)
     for k, out in enumerate(outputs):
-        n_out = out.data.size
+        n_out = out._data.size
         for i in diff:
             x = inputs[i]
-            numeric = xp.zeros((n_out, x.data.size))
-            if not x.data.flags.c_contiguous:
-                x.data = xp.ascontiguousarray(x.data)
-            flat = x.data.reshape(-1)  # a view: writes nudge x itself
-            for j in range(x.data.size):
+            numeric = xp.zeros((n_out, x._data.size))
+            if not x._data.flags.c_contiguous:
+                x._data = xp.ascontiguousarray(x._data)
+            flat = x._data.reshape(-1)  # a view: writes nudge x itself
+            for j in range(x._data.size):
                 orig = flat[j]
                 flat[j] = orig + eps
-                plus = _outputs(fn, inputs)[k].data.reshape(-1).astype(xp.float64)
+                plus = _outputs(fn, inputs)[k]._data.reshape(-1).astype(xp.float64)
                 flat[j] = orig - eps
-                minus = _outputs(fn, inputs)[k].data.reshape(-1).astype(xp.float64)
+                minus = _outputs(fn, inputs)[k]._data.reshape(-1).astype(xp.float64)
                 flat[j] = orig
                 numeric[:, j] = (plus - minus) / (2 * eps)
             analytic = xp.zeros_like(numeric)  # an output that does not require grad: J = 0
             for r in range(n_out if out.requires_grad else 0):
-                seed = xp.zeros(n_out, dtype=out.data.dtype)
+                seed = xp.zeros(n_out, dtype=out._data.dtype)
                 seed[r] = 1.0
-                (gx,) = grad(out, [x], Tensor._make(seed.reshape(out.data.shape), False, None),
+                (gx,) = grad(out, [x], Tensor._make(seed.reshape(out._data.shape), False, None),
                              retain_graph=True, allow_unused=True)
                 if gx is not None:
-                    analytic[r] = gx.data.reshape(-1)
+                    analytic[r] = gx._data.reshape(-1)
             bad = ~xp.isclose(analytic, numeric, rtol=rtol, atol=atol)
             if bad.any():
                 r, j = (int(v) for v in xp.argwhere(bad)[0])
                 return _fail(
                     f"gradcheck: Jacobian mismatch for output {k} with respect to input {i}, "
-                    f"element {_index(j, x.data.shape)} (output element "
-                    f"{_index(r, out.data.shape)}): numerical {numeric[r, j]:.8g}, "
+                    f"element {_index(j, x._data.shape)} (output element "
+                    f"{_index(r, out._data.shape)}): numerical {numeric[r, j]:.8g}, "
                     f"analytical {analytic[r, j]:.8g}",
                     raise_exception,
                 )
@@ -118,7 +118,7 @@ def gradgradcheck(
     if grad_outputs is None:
         rng = xp.random.default_rng(seed)
         grad_outputs = tuple(
-            Tensor._make(rng.standard_normal(o.data.shape), False, None) for o in outputs
+            Tensor._make(rng.standard_normal(o._data.shape), False, None) for o in outputs
         )
     grad_outputs = _as_tuple(grad_outputs)
 

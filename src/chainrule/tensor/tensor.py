@@ -56,7 +56,7 @@ class Tensor:
     # The hot attributes are slots; rarely set ones (_base, _acc, _hooks) live in the instance
     # dict, which CPython only creates when one is set, with class-level defaults.
     # _vc: the version counter, made on first use (a save or an in-place write)
-    __slots__ = ("__dict__", "__weakref__", "_vc", "data", "grad", "grad_fn", "requires_grad")
+    __slots__ = ("__dict__", "__weakref__", "_data", "_vc", "grad", "grad_fn", "requires_grad")
     _base: Tensor | None = None  # the tensor a view's storage belongs to
     _acc: AccumulateGrad | None = None  # this leaf's AccumulateGrad node
     _hooks: dict[int, Callable] | None = None  # a leaf's gradient hooks
@@ -65,9 +65,9 @@ class Tensor:
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         array = _asarray(data, dtype)
-        self.data = array
+        self._data = array
         self.grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self.requires_grad = False
@@ -79,7 +79,7 @@ class Tensor:
     def _make(cls, array: Any, requires_grad: bool, grad_fn: Node | None) -> Tensor:
         """Wrap an array without checks or copies (the ops' constructor)."""
         t = _alloc(cls)
-        t.data = array
+        t._data = array
         t.grad = None
         t.grad_fn = grad_fn
         t.requires_grad = requires_grad
@@ -98,6 +98,25 @@ class Tensor:
     def _version_counter(self, vc: VersionCounter) -> None:
         self._vc = vc
 
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a new leaf that shares storage but not history, as PyTorch's:
+        writes through it (``p.data.add_(...)``) change this tensor and are not tracked by
+        autograd (it has its own version counter)."""
+        return Tensor._make(self._data, False, None)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        """``t.data = other``: this tensor takes ``other``'s storage (shape and dtype too)."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
+        if self.requires_grad and value._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"data: cannot assign a {value.dtype!r} tensor to a tensor that requires grad "
+                f"(only floating-point tensors can require gradients)"
+            )
+        self._data = value._data
+
     @staticmethod
     def _coerce(x: Any, np_dtype: Any) -> Any:
         return xp.asarray(x, dtype=np_dtype)
@@ -105,15 +124,15 @@ class Tensor:
     # ----- metadata ------------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> DType:
-        return backend.dtype_of(self.data)
+        return backend.dtype_of(self._data)
 
     @property
     def device(self) -> str:
@@ -130,24 +149,24 @@ class Tensor:
 
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
-            return self.data.shape
-        if self.data.ndim == 0:
+            return self._data.shape
+        if self._data.ndim == 0:
             raise IndexError(f"size: dimension specified as {dim} but tensor has no dimensions")
-        return self.data.shape[_wrap_dim(dim, self.ndim, "size")]
+        return self._data.shape[_wrap_dim(dim, self.ndim, "size")]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     # ----- conversions ---------------------------------------------------------------------
     def numpy(self) -> Any:
@@ -157,18 +176,26 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
-        return self.data
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        """NumPy's view of this tensor (``np.asarray(t)``); as ``numpy()``, refused while it
+        requires grad."""
+        array = self.numpy()
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar "
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar "
                 f"(shape {tuple(self.shape)})"
             )
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -177,30 +204,30 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous "
                 f"(shape {tuple(self.shape)})"
             )
-        return bool(self.data.reshape(()).item())
+        return bool(self._data.reshape(()).item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __repr__(self) -> str:
-        formatter = {"float_kind": _float_formatter(self.data)} if self.data.dtype.kind == "f" \
+        formatter = {"float_kind": _float_formatter(self._data)} if self._data.dtype.kind == "f" \
             else None
         body = xp.array2string(
-            self.data, separator=", ", prefix="tensor(", formatter=formatter, max_line_width=80
+            self._data, separator=", ", prefix="tensor(", formatter=formatter, max_line_width=80
         )
         extras = []
-        if self.data.size == 0 and self.data.ndim != 1:
+        if self._data.size == 0 and self._data.ndim != 1:
             extras.append(f"size={tuple(self.shape)}")
         # PyTorch leaves out the dtype it would infer from the printed values
-        if self.data.dtype not in (xp.float32, xp.int64, xp.bool_) or (
-            self.data.size == 0 and self.data.dtype != xp.float32
+        if self._data.dtype not in (xp.float32, xp.int64, xp.bool_) or (
+            self._data.size == 0 and self._data.dtype != xp.float32
         ):
             extras.append(f"dtype={self.dtype!r}")
         if self.grad_fn is not None:
@@ -218,7 +245,7 @@ class Tensor:
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach()."
             )
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients (got {self.dtype!r})"
             )
@@ -227,7 +254,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data (shared storage) cut from the graph."""
-        t = Tensor._make(self.data, False, None)
+        t = Tensor._make(self._data, False, None)
         t._version_counter = self._version_counter
         return t
 
@@ -320,17 +347,17 @@ class Tensor:
         (``mul_``'s ``self`` for the gradient of ``other``), that saved array is copied first:
         the rule needs the value from before the write, as PyTorch saves the original self.
         """
-        if result.data.shape != self.data.shape:
+        if result._data.shape != self._data.shape:
             raise RuntimeError(
                 f"{op}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
                 f"{tuple(result.shape)}"
             )
-        if not xp.can_cast(result.data.dtype, self.data.dtype, "same_kind"):
+        if not xp.can_cast(result._data.dtype, self._data.dtype, "same_kind"):
             raise RuntimeError(
-                f"{op}: result type {backend.dtype_of(result.data)!r} can't be cast to the "
+                f"{op}: result type {backend.dtype_of(result._data)!r} can't be cast to the "
                 f"desired output type {self.dtype!r}"
             )
-        if not self.data.flags.writeable:
+        if not self._data.flags.writeable:
             raise RuntimeError(
                 f"{op}: this tensor's memory is read-only (an expanded view, where several "
                 f"elements share one memory location?); clone() it first"
@@ -345,11 +372,11 @@ class Tensor:
             node = result.grad_fn
             if node is not None and node._saved is not None:
                 for s in node._saved:
-                    if type(s) is SavedTensor and s.data is self.data:
-                        s.data = s.data.copy()
+                    if type(s) is SavedTensor and s._data is self._data:
+                        s._data = s._data.copy()
                         s.version_counter = VersionCounter()
                         s.version = 0
-        self.data[...] = result.data
+        self._data[...] = result._data
         self._version_counter.value += 1
         if record:
             old = self.grad_fn
@@ -433,7 +460,7 @@ def manual_seed(seed: int) -> Generator:
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (floats default to float32)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     array = _asarray(data, dtype)
     if array is data or (backend.is_array(data) and xp.shares_memory(array, data)):
         array = array.copy()

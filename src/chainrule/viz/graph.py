@@ -80,7 +80,7 @@ def tensor_nodes(root: Tensor, names: dict[str, Any] | None = None) -> Iterator[
         yield GraphNode(str(id(root)), (label_of.get(id(root), "tensor"),
                                         _shape_text(root.shape, root.dtype)), "", ())
         return
-    out_meta[id(root_node)] = (root.data.shape, root.data.dtype)
+    out_meta[id(root_node)] = (root._data.shape, root._data.dtype)
     order = topological_order((root_node,), _node_parents)
     for node in reversed(order):  # consumers first: they know their inputs' shapes
         for parent, meta in zip(node._next, getattr(node, "_input_meta", ()),

@@ -12,12 +12,12 @@ Operand = Any  # a Tensor or a Python/NumPy number
 
 def data(x: Operand) -> Any:
     """The array of a Tensor; a number as it is (NumPy keeps the tensor's dtype for it)."""
-    return x.data if type(x) is Tensor else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def check_operand(x: Any, op: str) -> Any:
     """Accept a Tensor or a real number; anything else is a TypeError naming the op."""
-    if type(x) is Tensor or isinstance(x, int | float | bool | xp.number | xp.bool_):
+    if isinstance(x, Tensor | int | float | bool | xp.number | xp.bool_):
         return x
     if isinstance(x, xp.ndarray):
         return Tensor._make(x, False, None)
@@ -25,13 +25,13 @@ def check_operand(x: Any, op: str) -> Any:
 
 
 def shape_str(x: Operand) -> str:
-    return str(tuple(x.shape)) if type(x) is Tensor else type(x).__name__
+    return str(tuple(x.shape)) if isinstance(x, Tensor) else type(x).__name__
 
 
 def broadcast_check(op: str, *xs: Operand) -> None:
     """Raise a RuntimeError (as PyTorch) showing every operand's whole shape if they do not
     broadcast."""
-    shapes = [x.data.shape for x in xs if type(x) is Tensor]
+    shapes = [x._data.shape for x in xs if isinstance(x, Tensor)]
     try:
         xp.broadcast_shapes(*shapes)
     except ValueError:

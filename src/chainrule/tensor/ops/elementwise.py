@@ -34,23 +34,23 @@ def _promote(a: Operand, b: Operand) -> tuple[Operand, Operand]:
     float32 (the default dtype, not float64); an integer/bool tensor with a floating tensor takes
     the floating tensor's dtype (NumPy: int64 with float32 gives float64). NumPy scalars count as
     Python numbers, as in PyTorch."""
-    if type(a) is Tensor:
-        if type(b) is Tensor:
-            ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            ka, kb = a._data.dtype.kind, b._data.dtype.kind
             if ka != kb:
                 if ka == "f" and kb in "biu":
-                    b = _const(b.data.astype(a.data.dtype))  # integer tensors need no grad
+                    b = _const(b._data.astype(a._data.dtype))  # integer tensors need no grad
                 elif kb == "f" and ka in "biu":
-                    a = _const(a.data.astype(b.data.dtype))
+                    a = _const(a._data.astype(b._data.dtype))
             return a, b
         tb = type(b)
         if tb is float:
-            if a.data.dtype.kind in "biu":
-                a = _const(a.data.astype(_FLOAT32))
+            if a._data.dtype.kind in "biu":
+                a = _const(a._data.astype(_FLOAT32))
         elif tb is not int and tb is not bool and isinstance(b, xp.generic):
             return _promote(a, b.item())
         return a, b
-    if type(b) is Tensor:
+    if isinstance(b, Tensor):
         b, a = _promote(b, a)
     return a, b
 
@@ -63,12 +63,12 @@ def _binary_op(fn: type[Function], op: str, doc: str = "") -> Callable[[Operand,
     apply = fn.apply
 
     def binary(a: Operand, b: Operand) -> Tensor:
-        ta, tb = type(a), type(b)
+        tb = type(b)
         if not (
-            ta is Tensor
+            isinstance(a, Tensor)
             and (
-                (tb is Tensor and a.data.dtype.kind == b.data.dtype.kind)
-                or ((tb is float or tb is int) and a.data.dtype.kind == "f")
+                (isinstance(b, Tensor) and a._data.dtype.kind == b._data.dtype.kind)
+                or ((tb is float or tb is int) and a._data.dtype.kind == "f")
             )
         ):
             a, b = _promote(check_operand(a, op), check_operand(b, op))
@@ -84,7 +84,7 @@ def _binary_op(fn: type[Function], op: str, doc: str = "") -> Callable[[Operand,
 
 
 def _tensor_arg(a: Any, op: str) -> Tensor:
-    if type(a) is not Tensor:
+    if not isinstance(a, Tensor):
         if isinstance(a, xp.ndarray):
             return _const(a)
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(a).__name__}")
@@ -93,10 +93,10 @@ def _tensor_arg(a: Any, op: str) -> Tensor:
 
 def _floating(a: Any, op: str) -> Tensor:
     """The input of a transcendental op: integer and bool tensors become float32 (PyTorch)."""
-    if type(a) is not Tensor:
+    if not isinstance(a, Tensor):
         a = _tensor_arg(a, op)
-    if a.data.dtype.kind != "f":
-        return _const(a.data.astype(_FLOAT32))
+    if a._data.dtype.kind != "f":
+        return _const(a._data.astype(_FLOAT32))
     return a
 
 
@@ -107,7 +107,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
-        return (a.data if type(a) is Tensor else a) + (b.data if type(b) is Tensor else b)
+        return (a._data if isinstance(a, Tensor) else a) + (b._data if isinstance(b, Tensor) else b)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, Tensor | None]:
@@ -120,7 +120,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
-        return (a.data if type(a) is Tensor else a) - (b.data if type(b) is Tensor else b)
+        return (a._data if isinstance(a, Tensor) else a) - (b._data if isinstance(b, Tensor) else b)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, Tensor | None]:
@@ -137,7 +137,7 @@ class Mul(Function):
         if needs:
             # d(ab)/da = b, d(ab)/db = a: keep only what a needed gradient uses
             ctx.save_for_backward(b if needs[0] else None, a if needs[1] else None)
-        return (a.data if type(a) is Tensor else a) * (b.data if type(b) is Tensor else b)
+        return (a._data if isinstance(a, Tensor) else a) * (b._data if isinstance(b, Tensor) else b)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -153,12 +153,12 @@ class Div(Function):
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
         if ctx.needs_input_grad:
             ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        return (a.data if type(a) is Tensor else a) / (b.data if type(b) is Tensor else b)
+        return (a._data if isinstance(a, Tensor) else a) / (b._data if isinstance(b, Tensor) else b)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
-        if type(g) is Tensor or (isinstance(b, int | float) and b != 0):  # nothing to silence
+        if isinstance(g, Tensor) or (isinstance(b, int | float) and b != 0):  # nothing to silence
             return _div_grads(ctx, g, a, b)
         return _div_grads_quiet(ctx, g, a, b)
 
@@ -178,7 +178,7 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
-        return -a.data
+        return -a._data
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
@@ -196,22 +196,22 @@ class Pow(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 return _pow_grads(ctx, g, a, b)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (PyTorch: avoids 0 * inf at a == 0)
-            if type(b) is Tensor:
-                ga = _zero_where(b.data == 0, g * b * a ** (b - 1))
+            if isinstance(b, Tensor):
+                ga = _zero_where(b._data == 0, g * b * a ** (b - 1))
             elif b == 0:
-                ga = _const(xp.zeros_like(g.data))
+                ga = _const(xp.zeros_like(g._data))
             else:
                 ga = g * b * a ** (b - 1)
         if ctx.needs_input_grad[1]:
             # d(a^b)/db = a^b ln(a), taken as 0 where a == 0 and b >= 0 (PyTorch: the limit)
-            at = a if type(a) is Tensor else _const(xp.asarray(a, dtype=g.data.dtype))
-            zero_base = (at.data == 0) & (data(b) >= 0)
+            at = a if isinstance(a, Tensor) else _const(xp.asarray(a, dtype=g._data.dtype))
+            zero_base = (at._data == 0) & (data(b) >= 0)
             gb = g * _zero_where(zero_base, (at ** b) * log(at))
         return ga, gb
 
@@ -252,7 +252,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
-        return _exp(a.data)
+        return _exp(a._data)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
@@ -267,12 +267,12 @@ class Log(Function):
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
         with xp.errstate(divide="ignore", invalid="ignore"):
-            return xp.log(a.data)
+            return xp.log(a._data)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        if type(g) is Tensor:
+        if isinstance(g, Tensor):
             return g / a  # d ln(a) / da = 1/a
         with xp.errstate(divide="ignore", invalid="ignore"):  # at a = 0: inf, silently
             return g / a
@@ -286,11 +286,11 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         with xp.errstate(invalid="ignore"):
-            return xp.sqrt(a.data)
+            return xp.sqrt(a._data)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        if type(g) is Tensor:
+        if isinstance(g, Tensor):
             return g / (2 * ctx.output)  # d sqrt(a)/da = 1 / (2 sqrt(a))
         with xp.errstate(divide="ignore", invalid="ignore"):  # at a = 0: inf, silently
             return g / (2 * ctx.output)
@@ -303,12 +303,12 @@ class Sin(Function):
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
-        return xp.sin(a.data)
+        return xp.sin(a._data)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * (cos(a) if type(a) is Tensor else xp.cos(a))  # d sin(a)/da = cos(a)
+        return g * (cos(a) if isinstance(a, Tensor) else xp.cos(a))  # d sin(a)/da = cos(a)
 
 
 class Cos(Function):
@@ -318,12 +318,12 @@ class Cos(Function):
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
-        return xp.cos(a.data)
+        return xp.cos(a._data)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * -(sin(a) if type(a) is Tensor else xp.sin(a))  # d cos(a)/da = -sin(a)
+        return g * -(sin(a) if isinstance(a, Tensor) else xp.sin(a))  # d cos(a)/da = -sin(a)
 
 
 class Tanh(Function):
@@ -332,14 +332,14 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
-        return xp.tanh(a.data)
+        return xp.tanh(a._data)
 
     array_rule = True
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         y = ctx.output  # d tanh(a)/da = 1 - tanh(a)^2
-        return _tanh_grad(g, y) if type(g) is not Tensor else TanhBackward.apply(g, y)
+        return _tanh_grad(g, y) if not isinstance(g, Tensor) else TanhBackward.apply(g, y)
 
 
 def _tanh_grad(g: Any, y: Any) -> Any:
@@ -358,14 +358,14 @@ class TanhBackward(Function):
     def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
         if ctx.needs_input_grad:
             ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
-        return _tanh_grad(g.data, y.data)
+        return _tanh_grad(g._data, y._data)
 
     @staticmethod
     def backward(ctx: Node, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
         g, y = ctx.saved_tensors
         gg = None
         if ctx.needs_input_grad[0]:
-            gg = TanhBackward.apply(h, y) if type(h) is Tensor else _tanh_grad(h, y)
+            gg = TanhBackward.apply(h, y) if isinstance(h, Tensor) else _tanh_grad(h, y)
         gy = h * g * y * -2.0 if ctx.needs_input_grad[1] else None
         return gg, gy
 
@@ -376,14 +376,14 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
-        return _sigmoid(a.data)
+        return _sigmoid(a._data)
 
     array_rule = True
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         y = ctx.output  # d s(a)/da = s(a) (1 - s(a))
-        return _sigmoid_grad(g, y) if type(g) is not Tensor else SigmoidBackward.apply(g, y)
+        return _sigmoid_grad(g, y) if not isinstance(g, Tensor) else SigmoidBackward.apply(g, y)
 
 
 def _sigmoid_grad(g: Any, y: Any) -> Any:
@@ -402,14 +402,14 @@ class SigmoidBackward(Function):
     def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
         if ctx.needs_input_grad:
             ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
-        return _sigmoid_grad(g.data, y.data)
+        return _sigmoid_grad(g._data, y._data)
 
     @staticmethod
     def backward(ctx: Node, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
         g, y = ctx.saved_tensors
         gg = None
         if ctx.needs_input_grad[0]:
-            gg = SigmoidBackward.apply(h, y) if type(h) is Tensor else _sigmoid_grad(h, y)
+            gg = SigmoidBackward.apply(h, y) if isinstance(h, Tensor) else _sigmoid_grad(h, y)
         gy = h * g * (1 - 2 * y) if ctx.needs_input_grad[1] else None
         return gg, gy
 
@@ -421,7 +421,7 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
-        return xp.maximum(a.data, 0)
+        return xp.maximum(a._data, 0)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
@@ -429,8 +429,8 @@ class Relu(Function):
         # with a constant 0/1 mask: numpy's masked select (where) is ~10x slower on large
         # random masks; it differs only where g is inf or nan at a masked position.
         y = ctx.output
-        if type(y) is Tensor:
-            return g * _const((y.data > 0).astype(y.data.dtype))
+        if isinstance(y, Tensor):
+            return g * _const((y._data > 0).astype(y._data.dtype))
         return g * (y > 0)  # float * bool keeps the float dtype
 
 
@@ -441,14 +441,14 @@ class Abs(Function):
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
-        return xp.abs(a.data)
+        return xp.abs(a._data)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             return g * xp.sign(a)
-        return g * _const(xp.sign(a.data))  # d|a|/da = sign(a) (0 at a == 0, as PyTorch)
+        return g * _const(xp.sign(a._data))  # d|a|/da = sign(a) (0 at a == 0, as PyTorch)
 
 
 class Sign(Function):
@@ -456,14 +456,14 @@ class Sign(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
-        x = a.data
+        x = a._data
         return x.copy() if x.dtype.kind == "b" else xp.sign(x)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             return xp.zeros_like(g)
-        return _const(xp.zeros_like(g.data))  # piecewise constant: the derivative is 0
+        return _const(xp.zeros_like(g._data))  # piecewise constant: the derivative is 0
 
 
 class Clamp(Function):
@@ -473,10 +473,10 @@ class Clamp(Function):
     def forward(ctx: Node, a: Tensor, lo: Operand, hi: Operand) -> Any:
         ctx.save_for_backward(a, lo, hi)
         if lo is None:
-            return xp.minimum(a.data, data(hi))
+            return xp.minimum(a._data, data(hi))
         if hi is None:
-            return xp.maximum(a.data, data(lo))
-        return xp.minimum(xp.maximum(a.data, data(lo)), data(hi))
+            return xp.maximum(a._data, data(lo))
+        return xp.minimum(xp.maximum(a._data, data(lo)), data(hi))
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
@@ -537,7 +537,7 @@ def _select_grads(ctx: Node, g: Tensor, x: Any, y: Any) -> tuple[Tensor | None, 
     tie = x == y
     if tie.any():
         half = xp.where(tie, 0.5, 1.0).astype(data(g).dtype)
-        g = g * (_const(half) if type(g) is Tensor else half)
+        g = g * (_const(half) if isinstance(g, Tensor) else half)
     ga = _zero_where(x < y, g) if ctx.needs_input_grad[0] else None
     gb = _zero_where(x > y, g) if ctx.needs_input_grad[1] else None
     return ga, gb
@@ -549,12 +549,12 @@ class Where(Function):
     @staticmethod
     def forward(ctx: Node, cond: Tensor, a: Operand, b: Operand) -> Any:
         ctx.save_for_backward(cond)
-        return xp.where(cond.data, data(a), data(b))
+        return xp.where(cond._data, data(a), data(b))
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[None, Tensor | None, Tensor | None]:
         (cond,) = ctx.saved_tensors
-        where = Where.apply if type(g) is Tensor else xp.where  # cond: a Tensor or an array
+        where = Where.apply if isinstance(g, Tensor) else xp.where  # cond: a Tensor or an array
         ga = where(cond, g, 0) if ctx.needs_input_grad[1] else None
         gb = where(cond, 0, g) if ctx.needs_input_grad[2] else None
         return None, ga, gb
@@ -563,7 +563,7 @@ class Where(Function):
 def _zero_where(mask: Any, x: Any) -> Any:
     """``x`` (a Tensor or an array) with zeros where the bool array ``mask`` is set (a constant
     selection)."""
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         return xp.where(mask, 0, x)
     return Where.apply(_const(mask), 0, x)
 
@@ -573,12 +573,12 @@ class Cast(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, np_dtype: Any) -> Any:
-        ctx.in_dtype = a.data.dtype
-        return a.data.astype(np_dtype)
+        ctx.in_dtype = a._data.dtype
+        return a._data.astype(np_dtype)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             return g.astype(ctx.in_dtype), None
         return g.to(dtype=ctx.in_dtype), None
 
@@ -589,7 +589,7 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
-        return a.data.copy()
+        return a._data.copy()
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
@@ -607,7 +607,7 @@ def to(a: Tensor, dtype: Any = None, device: str | None = None, copy: bool = Fal
     if dtype is None:
         return a.clone() if copy else a
     np_dtype = backend.to_np_dtype(dtype)
-    if np_dtype == a.data.dtype and not copy:
+    if np_dtype == a._data.dtype and not copy:
         return a
     return Cast.apply(a, np_dtype)
 
@@ -672,8 +672,8 @@ def _rmul(a: Tensor, b: Operand) -> Tensor:
 @tensor_method(["div", "__truediv__"])
 def div(a: Operand, b: Operand) -> Tensor:
     """a / b elementwise (true division; x/0 gives inf or nan as in IEEE arithmetic)."""
-    if type(a) is Tensor and a.data.dtype.kind in "biu" and (
-        type(b) is not Tensor or b.data.dtype.kind in "biu"
+    if isinstance(a, Tensor) and a._data.dtype.kind in "biu" and (
+        not isinstance(b, Tensor) or b._data.dtype.kind in "biu"
     ):
         a = a.to(dtype=xp.float32)
     if (type(b) is float or type(b) is int) and b != 0:  # the common x / n: nothing to silence
@@ -683,7 +683,7 @@ def div(a: Operand, b: Operand) -> Tensor:
 
 @tensor_method("__rtruediv__")
 def _rdiv(a: Tensor, b: Operand) -> Tensor:
-    if a.data.dtype.kind in "biu":
+    if a._data.dtype.kind in "biu":
         a = a.to(dtype=xp.float32)
     return _div_quiet(b, a)
 
@@ -782,7 +782,7 @@ def reciprocal(a: Tensor) -> Tensor:
 
 
 def _bound(x: Any, op: str) -> Any:
-    if x is None or type(x) is Tensor:
+    if x is None or isinstance(x, Tensor):
         return x
     return check_operand(x, op)
 
@@ -799,7 +799,7 @@ def clamp(a: Tensor, min: Operand = None, max: Operand = None) -> Tensor:
         a, lo = _promote(a, lo)
     if hi is not None:
         a, hi = _promote(a, hi)
-        if type(lo) is Tensor and lo.data.dtype.kind != a.data.dtype.kind:
+        if isinstance(lo, Tensor) and lo._data.dtype.kind != a._data.dtype.kind:
             a, lo = _promote(a, lo)  # hi made a floating
     try:
         return Clamp.apply(a, lo, hi)
@@ -837,15 +837,15 @@ def minimum(a: Tensor, b: Tensor) -> Tensor:
 
 def where(condition: Tensor, input: Operand, other: Operand) -> Tensor:
     """input where condition is True, else other (broadcasting; either may be a number)."""
-    if type(condition) is not Tensor:
+    if not isinstance(condition, Tensor):
         raise TypeError(f"where: condition must be a bool Tensor, got {type(condition).__name__}")
-    if condition.data.dtype.kind != "b":
+    if condition._data.dtype.kind != "b":
         raise RuntimeError(
             f"where: expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{condition.dtype!r}"
         )
     a, b = check_operand(input, "where"), check_operand(other, "where")
-    if type(a) is not Tensor and type(b) is not Tensor:
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         dt = backend.asarray([a, b]).dtype  # two numbers: PyTorch's default dtypes
         a, b = _const(xp.asarray(a, dt)), _const(xp.asarray(b, dt))
     else:
@@ -880,7 +880,7 @@ def _comparison(ufunc: Any, op: str, symbol: str) -> tuple[Any, Any]:
         return _compare(ufunc, op, a, b)
 
     def dunder(a: Tensor, b: Any) -> Any:
-        if type(b) is not Tensor and not isinstance(b, (*_NUMBER, xp.ndarray)):
+        if not isinstance(b, Tensor) and not isinstance(b, (*_NUMBER, xp.ndarray)):
             return NotImplemented
         return _compare(ufunc, op, a, b)
 
@@ -905,19 +905,19 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 @tensor_method("isnan")
 def isnan(a: Tensor) -> Tensor:
     """True where a is NaN."""
-    return _const(xp.isnan(_tensor_arg(a, "isnan").data))
+    return _const(xp.isnan(_tensor_arg(a, "isnan")._data))
 
 
 @tensor_method("isinf")
 def isinf(a: Tensor) -> Tensor:
     """True where a is +inf or -inf."""
-    return _const(xp.isinf(_tensor_arg(a, "isinf").data))
+    return _const(xp.isinf(_tensor_arg(a, "isinf")._data))
 
 
 @tensor_method("isfinite")
 def isfinite(a: Tensor) -> Tensor:
     """True where a is neither inf nor NaN."""
-    return _const(xp.isfinite(_tensor_arg(a, "isfinite").data))
+    return _const(xp.isfinite(_tensor_arg(a, "isfinite")._data))
 
 
 def _logical(ufunc: Any, op: str, doc: str) -> Any:
@@ -939,15 +939,15 @@ for _fn in (logical_and, logical_or, logical_xor):
 @tensor_method("logical_not")
 def logical_not(a: Tensor) -> Tensor:
     """not a elementwise (zero is False): a bool tensor."""
-    return _const(xp.logical_not(_tensor_arg(a, "logical_not").data))
+    return _const(xp.logical_not(_tensor_arg(a, "logical_not")._data))
 
 
 def _bitwise(ufunc: Any, op: str, symbol: str, reflected: bool) -> Any:
     def dunder(a: Tensor, b: Any) -> Any:
-        if type(b) is not Tensor and not isinstance(b, int | xp.integer | xp.bool_ | xp.ndarray):
+        if not isinstance(b, Tensor | int | xp.integer | xp.bool_ | xp.ndarray):
             return NotImplemented  # Python then raises TypeError (a float operand, say)
         for t in (a, b):
-            if type(t) is Tensor and t.data.dtype.kind not in "biu":
+            if isinstance(t, Tensor) and t._data.dtype.kind not in "biu":
                 raise RuntimeError(
                     f"{symbol} ({op}) is only implemented on integer and bool tensors, got "
                     f"{t.dtype!r}"
@@ -967,11 +967,11 @@ for _ufunc, _op, _sym in ((xp.bitwise_and, "bitwise_and", "&"), (xp.bitwise_or, 
 
 @tensor_method("__invert__")
 def _invert(a: Tensor) -> Tensor:
-    if a.data.dtype.kind not in "biu":
+    if a._data.dtype.kind not in "biu":
         raise TypeError(
             f"~ (operator.invert) is only implemented on integer and bool tensors, got {a.dtype!r}"
         )
-    return _const(xp.invert(a.data))
+    return _const(xp.invert(a._data))
 
 
 __all__ = [

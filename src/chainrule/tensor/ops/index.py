@@ -43,8 +43,8 @@ def _entry(k: Any) -> tuple[Any, bool]:
         if t is slice and k.step is not None and k.step <= 0:
             raise ValueError("step must be greater than zero")
         return k, True
-    if t is Tensor:
-        k = k.data
+    if isinstance(k, Tensor):
+        k = k._data
     elif t is bool or isinstance(k, xp.bool_):
         return k, False
     elif isinstance(k, xp.integer):
@@ -134,17 +134,17 @@ class Index(Function):
     @staticmethod
     def forward(ctx: Node, a: Tensor, key: tuple[Any, ...], basic: bool) -> Any:
         if ctx.needs_input_grad:
-            ctx.in_shape = a.data.shape
+            ctx.in_shape = a._data.shape
             ctx.key = key
             ctx.basic = basic
-        return a.data[key]
+        return a._data[key]
 
     array_rule = True
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         # d x[key] / dx scatters g back to the positions read; repeated reads add up
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             return _put_into_zeros(ctx.in_shape, ctx.key, g, True, ctx.basic), None, None
         return IndexGrad.apply(ctx.in_shape, ctx.key, g, True, ctx.basic), None, None
 
@@ -159,13 +159,13 @@ def _index(a: Tensor, key: tuple[Any, ...], basic: bool, op: str) -> Tensor:
     try:
         return (Slice if basic else Index).apply(a, key, basic)
     except IndexError as e:
-        raise _index_error(e, a.data.shape, op) from None
+        raise _index_error(e, a._data.shape, op) from None
 
 
 @tensor_method("__getitem__")
 def getitem(a: Tensor, key: Any) -> Tensor:
     """x[key] with PyTorch's (NumPy's) rules: ints, slices, None, ..., index tensors, masks."""
-    k, basic = normalize_key(key, a.data.ndim)
+    k, basic = normalize_key(key, a._data.ndim)
     if not basic:
         split = _split_key(k)
         if split is not None:
@@ -184,12 +184,12 @@ class IndexPut(Function):
         ctx.key = key
         ctx.basic = basic
         ctx.accumulate = accumulate
-        return _put(x.data.copy(), key, data(v), accumulate, basic)
+        return _put(x._data.copy(), key, data(v), accumulate, basic)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, None, Tensor | None, None, None]:
         gx = gv = None
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             if ctx.needs_input_grad[0]:
                 gx = g if ctx.accumulate else _put(g.copy(), ctx.key, 0.0, False, ctx.basic)
             if ctx.needs_input_grad[2]:
@@ -229,14 +229,14 @@ class IndexGrad(IndexPut):
         ctx.key = key
         ctx.basic = basic
         ctx.accumulate = accumulate
-        return _put_into_zeros(shape, key, v.data, accumulate, basic)
+        return _put_into_zeros(shape, key, v._data, accumulate, basic)
 
 
 @tensor_method("index_put")
 def index_put(x: Tensor, index: Any, values: Any, accumulate: bool = False) -> Tensor:
     """A copy of x with x[index] = values (accumulate: += values, repeated indices adding up)."""
-    key, basic = normalize_key(index, x.data.ndim)
-    if type(values) is not Tensor and not isinstance(values, int | float | bool | xp.number):
+    key, basic = normalize_key(index, x._data.ndim)
+    if not isinstance(values, Tensor) and not isinstance(values, int | float | bool | xp.number):
         values = Tensor(values, dtype=x.dtype)
     split = None if basic else _split_key(key)
     if split is not None:  # write into the slab the ints select, then the slab into x
@@ -246,30 +246,31 @@ def index_put(x: Tensor, index: Any, values: Any, accumulate: bool = False) -> T
     try:
         return IndexPut.apply(x, key, values, bool(accumulate), basic)
     except IndexError as e:
-        raise _index_error(e, x.data.shape, "index_put") from None
+        raise _index_error(e, x._data.shape, "index_put") from None
     except ValueError:
         try:
-            target = x.data[key].shape
+            target = x._data[key].shape
         except IndexError as e:
-            raise _index_error(e, x.data.shape, "index_put") from None
-        shape = tuple(values.shape) if type(values) is Tensor else ()
+            raise _index_error(e, x._data.shape, "index_put") from None
+        shape = tuple(values.shape) if isinstance(values, Tensor) else ()
         raise RuntimeError(
             f"index_put: shape mismatch: values of shape {shape} cannot be broadcast to the "
             f"indexed shape {tuple(target)} (tensor of shape {tuple(x.shape)})"
         ) from None
     except TypeError:
         raise RuntimeError(
-            f"index_put: values of dtype {values.dtype if type(values) is Tensor else type(values)}"
+            f"index_put: values of dtype "
+            f"{values.dtype if isinstance(values, Tensor) else type(values)}"
             f" cannot be written into a tensor of dtype {x.dtype}"
         ) from None
 
 
 def _index_array(index: Any, op: str) -> Any:
-    if type(index) is not Tensor:
+    if not isinstance(index, Tensor):
         index = Tensor(index)
-    if index.data.dtype.kind not in "iu":
+    if index._data.dtype.kind not in "iu":
         raise RuntimeError(f"{op}(): expected an integer (int64) index tensor, got {index.dtype}")
-    return index.data
+    return index._data
 
 
 def _along_dim_key(idx: Any, dim: int) -> tuple[Any, ...]:
@@ -297,14 +298,14 @@ def _check_bounds(idx: Any, n: int, dim: int, op: str) -> None:
 
 def _scatter_gather_key(x: Tensor, dim: int, idx: Any, op: str, src: Any = None) -> tuple:
     """Check torch.gather/scatter's shape rules and build the key for ``idx`` along ``dim``."""
-    nd = x.data.ndim
+    nd = x._data.ndim
     if idx.ndim != nd:
         raise RuntimeError(
             f"{op}: index tensor must have the same number of dimensions as the input tensor; "
             f"got index {tuple(idx.shape)} and input {tuple(x.shape)}"
         )
     dim = wrap_dim(dim, nd, op)
-    xs, ishape = x.data.shape, idx.shape
+    xs, ishape = x._data.shape, idx.shape
     if any(i > n for d, (i, n) in enumerate(zip(ishape, xs, strict=True)) if d != dim) or (
         src is not None and any(i > n for i, n in zip(ishape, src, strict=True))
     ):
@@ -318,15 +319,15 @@ def _scatter_gather_key(x: Tensor, dim: int, idx: Any, op: str, src: Any = None)
 
 
 def _as_1d(x: Any) -> Any:
-    return x.reshape(1) if type(x) is Tensor and x.data.ndim == 0 else x
+    return x.reshape(1) if isinstance(x, Tensor) and x._data.ndim == 0 else x
 
 
 @tensor_method("gather")
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """out[i][j] = input[index[i][j]][j] (dim=0), etc.; its gradient is scatter_add of g."""
     idx = _index_array(index, "gather")
-    if input.data.ndim == 0 or idx.ndim == 0:  # torch takes a 0-d tensor as a 1-element one
-        if max(input.data.ndim, 1) != max(idx.ndim, 1):
+    if input._data.ndim == 0 or idx.ndim == 0:  # torch takes a 0-d tensor as a 1-element one
+        if max(input._data.ndim, 1) != max(idx.ndim, 1):
             _scatter_gather_key(input, dim, idx, "gather")  # raises the ndim error
         wrap_dim(dim, 1, "gather")
         return gather(_as_1d(input), 0, idx.reshape(-1)).reshape(idx.shape)
@@ -337,18 +338,18 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
 def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, accumulate: bool,
              op: str) -> Tensor:
     idx = _index_array(index, op)
-    is_tensor = type(src) is Tensor
-    if input.data.ndim == 0 or idx.ndim == 0 or (is_tensor and src.data.ndim == 0):
-        if max(input.data.ndim, 1) != max(idx.ndim, 1):
+    is_tensor = isinstance(src, Tensor)
+    if input._data.ndim == 0 or idx.ndim == 0 or (is_tensor and src._data.ndim == 0):
+        if max(input._data.ndim, 1) != max(idx.ndim, 1):
             _scatter_gather_key(input, dim, idx, op)  # raises the ndim error
         wrap_dim(dim, 1, op)
         out = _scatter(_as_1d(input), 0, idx.reshape(-1), _as_1d(src), accumulate, op)
-        return out.reshape(input.data.shape)
-    if is_tensor and src.data.ndim != idx.ndim:
+        return out.reshape(input._data.shape)
+    if is_tensor and src._data.ndim != idx.ndim:
         raise RuntimeError(f"{op}: index {tuple(idx.shape)} and src {tuple(src.shape)} must "
                            f"have the same number of dimensions")
-    key = _scatter_gather_key(input, dim, idx, op, src.data.shape if is_tensor else None)
-    if is_tensor and src.data.shape != idx.shape:
+    key = _scatter_gather_key(input, dim, idx, op, src._data.shape if is_tensor else None)
+    if is_tensor and src._data.shape != idx.shape:
         src = src[tuple(slice(0, n) for n in idx.shape)]  # torch reads only src[:index.shape]
     return IndexPut.apply(input, key, src, accumulate, False)
 
@@ -376,13 +377,13 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if idx.ndim > 1:
         raise IndexError(f"index_select(): index is supposed to be a vector, got shape "
                          f"{tuple(idx.shape)}")
-    dim = wrap_dim(dim, input.data.ndim, "index_select")
-    n = input.data.shape[dim] if input.data.ndim else 1
+    dim = wrap_dim(dim, input._data.ndim, "index_select")
+    n = input._data.shape[dim] if input._data.ndim else 1
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = int(idx.min() if idx.min() < 0 else idx.max())
         raise IndexError(f"index_select(): index {bad} is out of range for dimension {dim} with "
                          f"size {n}")
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return _index(input.reshape(1), (idx.reshape(-1),), False, "index_select").reshape(
             idx.shape)
     key = (slice(None),) * dim + (idx.reshape(-1),)
@@ -392,10 +393,10 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
 @tensor_method("select")
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim`` (that dimension removed): a view."""
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
-    dim = wrap_dim(dim, input.data.ndim, "select")
-    n = input.data.shape[dim]
+    dim = wrap_dim(dim, input._data.ndim, "select")
+    n = input._data.shape[dim]
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{tuple(input.shape)} at dimension {dim}")
@@ -404,16 +405,16 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 
 @tensor_method("__iter__")
 def _iter(a: Tensor) -> Any:
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         raise TypeError("iteration over a 0-d tensor")
-    return (_index(a, (i,), True, "index") for i in range(a.data.shape[0]))
+    return (_index(a, (i,), True, "index") for i in range(a._data.shape[0]))
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """out[..., c] = 1 if tensor[...] == c else 0 (int64; not differentiable)."""
-    if type(tensor) is not Tensor:
+    if not isinstance(tensor, Tensor):
         raise TypeError(f"one_hot: expected a Tensor, got {type(tensor).__name__}")
-    a = tensor.data
+    a = tensor._data
     if a.dtype.kind not in "iu":
         raise RuntimeError(f"one_hot is only applicable to index tensors (int64), got "
                            f"{tensor.dtype}")

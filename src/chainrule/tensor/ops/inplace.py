@@ -7,7 +7,7 @@ Each follows one pattern (PyTorch's semantics):
 2. When the write must be recorded (grad mode on and ``self`` or the operand requires grad), the
    out-of-place op computes the result and ``Tensor._inplace_update`` writes it into ``self``'s
    storage, after which ``self`` carries the result's history (``grad_fn``).
-3. Otherwise NumPy writes straight into ``self.data`` (no temporary), and the version counter is
+3. Otherwise NumPy writes straight into ``self._data`` (no temporary), and the version counter is
    bumped: a backward rule that saved this storage then refuses to run with the new values.
 """
 
@@ -27,30 +27,30 @@ from chainrule.tensor.tensor import Tensor, tensor_method, zeros_like
 
 def _records(self: Tensor, other: Any) -> bool:
     return _GradMode.enabled and (
-        self.requires_grad or (type(other) is Tensor and other.requires_grad)
+        self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
     )
 
 
 def _write_error(self: Tensor, other: Any, op: str, e: Exception,
                  ufunc: Any = None) -> RuntimeError:
     """NumPy's complaint about ``ufunc(self, other, out=self)`` in PyTorch's words."""
-    if not self.data.flags.writeable:
+    if not self._data.flags.writeable:
         return RuntimeError(
             f"{op}: this tensor's memory is read-only (an expanded view, where several elements "
             f"share one memory location?); clone() it first"
         )
     if isinstance(e, TypeError):
-        o = xp.zeros((), other.data.dtype) if type(other) is Tensor else other
+        o = xp.zeros((), other._data.dtype) if isinstance(other, Tensor) else other
         try:
-            result = repr(backend.dtype_of(ufunc(xp.zeros((), self.data.dtype), o)))
+            result = repr(backend.dtype_of(ufunc(xp.zeros((), self._data.dtype), o)))
         except Exception:
             result = type(other).__name__
         return RuntimeError(
             f"{op}: result type {result} can't be cast to the desired output type {self.dtype!r}"
         )
-    other_shape = tuple(other.shape) if type(other) is Tensor else ()
+    other_shape = tuple(other.shape) if isinstance(other, Tensor) else ()
     try:
-        shown = str(tuple(xp.broadcast_shapes(self.data.shape, other_shape)))
+        shown = str(tuple(xp.broadcast_shapes(self._data.shape, other_shape)))
     except ValueError:
         return RuntimeError(
             f"{op}: shapes {tuple(self.shape)} and {other_shape} cannot be broadcast together"
@@ -62,10 +62,10 @@ def _write_error(self: Tensor, other: Any, op: str, e: Exception,
 
 def _ufunc_(self: Tensor, ufunc: Any, other: Any, op: str) -> Tensor:
     """``self = ufunc(self, other)`` written by NumPy into self's own buffer."""
-    o = other.data if type(other) is Tensor else other
+    o = other._data if isinstance(other, Tensor) else other
     try:
         with xp.errstate(divide="ignore", invalid="ignore"):
-            ufunc(self.data, o, out=self.data, casting="same_kind")
+            ufunc(self._data, o, out=self._data, casting="same_kind")
     except (TypeError, ValueError) as e:
         raise _write_error(self, other, op, e, ufunc) from None
     self._version_counter.value += 1
@@ -143,8 +143,8 @@ class Fill(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, value: Any) -> Any:
-        v = value.data if type(value) is Tensor else value
-        return xp.full(a.data.shape, v, a.data.dtype)
+        v = value._data if isinstance(value, Tensor) else value
+        return xp.full(a._data.shape, v, a._data.dtype)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -160,7 +160,7 @@ class Copy(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, src: Tensor) -> Any:
-        return xp.broadcast_to(src.data, a.data.shape).astype(a.data.dtype)
+        return xp.broadcast_to(src._data, a._data.shape).astype(a._data.dtype)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -171,11 +171,11 @@ class Copy(Function):
 
 def _zeros(g: Any) -> Any:
     """Zeros like ``g``, a Tensor or an array."""
-    return zeros_like(g) if type(g) is Tensor else xp.zeros_like(g)
+    return zeros_like(g) if isinstance(g, Tensor) else xp.zeros_like(g)
 
 
 def _fill(self: Tensor, value: Any, op: str) -> Tensor:
-    if type(value) is Tensor:
+    if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(
                 f"{op} only supports a 0-dimension value tensor, but got one with shape "
@@ -187,7 +187,7 @@ def _fill(self: Tensor, value: Any, op: str) -> Tensor:
     if _records(self, value):
         return self._inplace_update(Fill.apply(self, value), op)
     try:
-        self.data[...] = value.data if type(value) is Tensor else value
+        self._data[...] = value._data if isinstance(value, Tensor) else value
     except ValueError as e:
         raise _write_error(self, value, op, e) from None
     self._version_counter.value += 1
@@ -209,15 +209,15 @@ def zero_(self: Tensor) -> Tensor:
 @tensor_method("copy_")
 def copy_(self: Tensor, src: Any) -> Tensor:
     """Copy ``src`` (broadcast to self's shape, cast to self's dtype) into self, in place."""
-    if type(src) is not Tensor:
+    if not isinstance(src, Tensor):
         src = Tensor(src)
     self._check_inplace("copy_")
     try:
         if _records(self, src):
             return self._inplace_update(Copy.apply(self, src), "copy_")
-        xp.copyto(self.data, src.data, casting="unsafe")
+        xp.copyto(self._data, src._data, casting="unsafe")
     except ValueError as e:
-        if not self.data.flags.writeable:
+        if not self._data.flags.writeable:
             raise _write_error(self, src, "copy_", e) from None
         raise RuntimeError(
             f"copy_: the source of shape {tuple(src.shape)} cannot be broadcast to the "
@@ -235,13 +235,13 @@ def clamp_(self: Tensor, min: Operand = None, max: Operand = None) -> Tensor:
         return self._inplace_update(clamp(self, min, max), "clamp_")
     if min is None and max is None:
         raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
-    lo = min.data if type(min) is Tensor else min
-    hi = max.data if type(max) is Tensor else max
+    lo = min._data if isinstance(min, Tensor) else min
+    hi = max._data if isinstance(max, Tensor) else max
     try:
         if lo is not None:
-            xp.maximum(self.data, lo, out=self.data, casting="same_kind")
+            xp.maximum(self._data, lo, out=self._data, casting="same_kind")
         if hi is not None:
-            xp.minimum(self.data, hi, out=self.data, casting="same_kind")
+            xp.minimum(self._data, hi, out=self._data, casting="same_kind")
     except (TypeError, ValueError) as e:
         raise _write_error(self, min if lo is not None else max, "clamp_", e,
                            xp.maximum) from None
@@ -257,18 +257,18 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
         self._inplace_update(index_put(self, index, value), "__setitem__ (index assignment)")
         return
     key, _ = normalize_key(index)
-    v = value.data if type(value) is Tensor else value
+    v = value._data if isinstance(value, Tensor) else value
     try:
-        self.data[key] = v
+        self._data[key] = v
     except IndexError as e:
-        raise _index_error(e, self.data.shape, "index assignment") from None
+        raise _index_error(e, self._data.shape, "index assignment") from None
     except ValueError:
-        if not self.data.flags.writeable:
+        if not self._data.flags.writeable:
             raise _write_error(self, value, "index assignment", ValueError()) from None
         try:
-            target = self.data[key].shape
+            target = self._data[key].shape
         except IndexError as e:
-            raise _index_error(e, self.data.shape, "index assignment") from None
+            raise _index_error(e, self._data.shape, "index assignment") from None
         raise RuntimeError(
             f"index assignment: values of shape {shape_str(value)} cannot be broadcast to the "
             f"indexed shape {tuple(target)} (tensor of shape {tuple(self.shape)})"

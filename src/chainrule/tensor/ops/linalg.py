@@ -22,8 +22,8 @@ class Matmul(Function):
     def forward(ctx: Node, a: Tensor, b: Tensor) -> Any:
         if ctx.needs_input_grad:
             ctx.save_for_backward(a, b)
-            ctx.vectors = (a.data.ndim == 1, b.data.ndim == 1)
-        return a.data @ b.data
+            ctx.vectors = (a._data.ndim == 1, b._data.ndim == 1)
+        return a._data @ b._data
 
     array_rule = True  # the rule below runs on arrays too
 
@@ -52,7 +52,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with NumPy/PyTorch rules for 1-D, 2-D and batched operands."""
     a = check_operand(a, "matmul")
     b = check_operand(b, "matmul")
-    if type(a) is not Tensor or type(b) is not Tensor:
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul: both operands must be tensors")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
@@ -81,17 +81,17 @@ def _rmatmul(a: Tensor, b: Any) -> Tensor:
 
 def _need_tensors(op: str, *xs: Any) -> None:
     for x in xs:
-        if type(x) is not Tensor:
+        if not isinstance(x, Tensor):
             raise TypeError(f"{op}: expected Tensor arguments, got {type(x).__name__}")
 
 
 def dot(a: Tensor, b: Tensor) -> Tensor:
     """sum_i a_i b_i of two 1-D tensors of one size."""
     _need_tensors("dot", a, b)
-    if a.data.ndim != 1 or b.data.ndim != 1:
-        raise RuntimeError(f"dot: 1D tensors expected, but got {a.data.ndim}D and {b.data.ndim}D "
+    if a._data.ndim != 1 or b._data.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D "
                            f"tensors (shapes {tuple(a.shape)} and {tuple(b.shape)})")
-    if a.data.shape != b.data.shape:
+    if a._data.shape != b._data.shape:
         raise RuntimeError(f"dot: inconsistent tensor size: {tuple(a.shape)} and "
                            f"{tuple(b.shape)} must have the same number of elements")
     return Matmul.apply(a, b)
@@ -100,7 +100,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
 def mv(a: Tensor, v: Tensor) -> Tensor:
     """(A v)_i = sum_j A_ij v_j for a matrix A and a vector v."""
     _need_tensors("mv", a, v)
-    if a.data.ndim != 2 or v.data.ndim != 1:
+    if a._data.ndim != 2 or v._data.ndim != 1:
         raise RuntimeError(f"mv: expected a matrix and a vector, got shapes {tuple(a.shape)} and "
                            f"{tuple(v.shape)}")
     return matmul(a, v)
@@ -109,7 +109,7 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
 def mm(a: Tensor, b: Tensor) -> Tensor:
     """(A B)_ik = sum_j A_ij B_jk for two matrices."""
     _need_tensors("mm", a, b)
-    if a.data.ndim != 2 or b.data.ndim != 2:
+    if a._data.ndim != 2 or b._data.ndim != 2:
         raise RuntimeError(f"mm: both arguments must be matrices, got shapes {tuple(a.shape)} "
                            f"and {tuple(b.shape)}")
     return matmul(a, b)
@@ -118,10 +118,10 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
 def bmm(a: Tensor, b: Tensor) -> Tensor:
     """(A B)_bik = sum_j A_bij B_bjk for two batches of matrices of one batch size."""
     _need_tensors("bmm", a, b)
-    if a.data.ndim != 3 or b.data.ndim != 3:
+    if a._data.ndim != 3 or b._data.ndim != 3:
         raise RuntimeError(f"bmm: both arguments must be 3D tensors, got shapes "
                            f"{tuple(a.shape)} and {tuple(b.shape)}")
-    if a.data.shape[0] != b.data.shape[0]:
+    if a._data.shape[0] != b._data.shape[0]:
         raise RuntimeError(f"bmm: batch sizes differ: {tuple(a.shape)} @ {tuple(b.shape)}")
     return matmul(a, b)
 
@@ -129,7 +129,7 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
 def outer(a: Tensor, b: Tensor) -> Tensor:
     """(a b^T)_ij = a_i b_j of two 1-D tensors."""
     _need_tensors("outer", a, b)
-    if a.data.ndim != 1 or b.data.ndim != 1:
+    if a._data.ndim != 1 or b._data.ndim != 1:
         raise RuntimeError(f"outer: expected 1-D arguments, got shapes {tuple(a.shape)} and "
                            f"{tuple(b.shape)}")
     return a.reshape(-1, 1) * b
@@ -154,7 +154,7 @@ class Einsum(Function):
     @staticmethod
     def forward(ctx: Node, *args: Any) -> Any:
         ins, out, _ = args[-1]
-        arrays = [t.data for t in args[:-1]]
+        arrays = [t._data for t in args[:-1]]
         needs = ctx.needs_input_grad
         if needs:
             # operand j enters the gradient of every other operand
@@ -168,7 +168,7 @@ class Einsum(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, ...]:
         ops = ctx.saved_tensors
         ins, out, sizes = ctx.spec
-        on_arrays = type(g) is not Tensor
+        on_arrays = not isinstance(g, Tensor)
         grads: list[Tensor | None] = []
         for i, needed in enumerate(ctx.needs_input_grad[:-1]):
             if not needed:
@@ -304,18 +304,18 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     _need_tensors("einsum", *operands)
     if not operands:
         raise _einsum_error("must provide at least one operand")
-    spec, squeezed = _plan(equation, tuple(x.data.shape for x in operands))
+    spec, squeezed = _plan(equation, tuple(x._data.shape for x in operands))
     ops = [x if s is None else x.reshape(s) for x, s in zip(operands, squeezed, strict=True)]
     return Einsum.apply(*_promote_operands(ops), spec)
 
 
 def _promote_operands(ops: list[Tensor]) -> list[Tensor]:
-    dtypes = {x.data.dtype for x in ops}
+    dtypes = {x._data.dtype for x in ops}
     if len(dtypes) == 1:
         return ops
     floats = [d for d in dtypes if d.kind == "f"]
     target = max(floats, key=lambda d: d.itemsize) if floats else xp.result_type(*dtypes)
-    return [x if x.data.dtype == target else x.to(dtype=target) for x in ops]
+    return [x if x._data.dtype == target else x.to(dtype=target) for x in ops]
 
 
 __all__ = ["bmm", "dot", "einsum", "matmul", "mm", "mv", "outer"]

@@ -32,8 +32,8 @@ class Reshape(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, shape: tuple[int, ...]) -> Any:
-        ctx.in_shape = a.data.shape
-        return a.data.reshape(shape)
+        ctx.in_shape = a._data.shape
+        return a._data.reshape(shape)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
@@ -48,12 +48,12 @@ class ReshapeCopy(Reshape):
 
 
 def _reshape(a: Tensor, shape: tuple[int, ...], op: str = "reshape") -> Tensor:
-    if a.data.flags.c_contiguous or xp.may_share_memory(a.data.reshape(shape), a.data):
+    if a._data.flags.c_contiguous or xp.may_share_memory(a._data.reshape(shape), a._data):
         return Reshape.apply(a, shape)
     if op == "view":
         raise RuntimeError(
             f"view: shape {shape} is not compatible with the input's memory layout (shape "
-            f"{tuple(a.shape)}, strides {a.data.strides}: not contiguous); use .reshape(...) "
+            f"{tuple(a.shape)}, strides {a._data.strides}: not contiguous); use .reshape(...) "
             f"instead"
         )
     return ReshapeCopy.apply(a, shape)
@@ -65,7 +65,7 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, shape: tuple[int, ...]) -> Any:
-        return xp.broadcast_to(a.data, shape)
+        return xp.broadcast_to(a._data, shape)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
@@ -73,7 +73,7 @@ class Expand(Function):
 
 
 def _check_shape(a: Tensor, shape: tuple[int, ...], op: str) -> None:
-    n = a.data.size
+    n = a._data.size
     known = math.prod(s for s in shape if s != -1)
     if shape.count(-1) > 1 or (shape.count(-1) == 0 and known != n) or (
         shape.count(-1) == 1 and (known == 0 or n % known)
@@ -89,7 +89,7 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
     input's layout allows one, else a copy."""
     shape = _shape_arg(shape)
     _check_shape(a, shape, "reshape")
-    if shape == a.data.shape:
+    if shape == a._data.shape:
         return a
     return _reshape(a, shape)
 
@@ -100,7 +100,7 @@ def view(a: Tensor, *shape: Any) -> Tensor:
     non-contiguous input allows none: use reshape)."""
     shape = _shape_arg(shape)
     _check_shape(a, shape, "view")
-    if shape == a.data.shape:
+    if shape == a._data.shape:
         return a
     return _reshape(a, shape, "view")
 
@@ -109,16 +109,16 @@ def view(a: Tensor, *shape: Any) -> Tensor:
 def expand(a: Tensor, *shape: Any) -> Tensor:
     """A broadcast view of ``a`` with the given shape (-1 keeps a size)."""
     shape = _shape_arg(shape)
-    lead = len(shape) - a.data.ndim
+    lead = len(shape) - a._data.ndim
     if lead < 0:
         raise RuntimeError(
             f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to "
-            f"the number of dimensions in the tensor ({a.data.ndim}); shape {tuple(a.shape)}"
+            f"the number of dimensions in the tensor ({a._data.ndim}); shape {tuple(a.shape)}"
         )
     full = tuple(
-        a.data.shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(shape)
+        a._data.shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(shape)
     )
-    if full == a.data.shape:
+    if full == a._data.shape:
         return a
     try:
         return Expand.apply(a, full)
@@ -132,25 +132,25 @@ def expand(a: Tensor, *shape: Any) -> Tensor:
 @tensor_method("view_as")
 def view_as(a: Tensor, other: Tensor) -> Tensor:
     """``a`` viewed with ``other``'s shape."""
-    return view(a, other.data.shape)
+    return view(a, other._data.shape)
 
 
 @tensor_method("reshape_as")
 def reshape_as(a: Tensor, other: Tensor) -> Tensor:
     """``a`` reshaped to ``other``'s shape."""
-    return reshape(a, other.data.shape)
+    return reshape(a, other._data.shape)
 
 
 @tensor_method("expand_as")
 def expand_as(a: Tensor, other: Tensor) -> Tensor:
     """``a`` broadcast to ``other``'s shape."""
-    return expand(a, other.data.shape)
+    return expand(a, other._data.shape)
 
 
 @tensor_method("flatten")
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Dimensions start_dim..end_dim merged into one (a 0-d tensor becomes shape (1,))."""
-    shape = a.data.shape
+    shape = a._data.shape
     if not shape:
         return Reshape.apply(a, (1,))
     s = wrap_dim(start_dim, len(shape), "flatten")
@@ -165,8 +165,8 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 @tensor_method("unflatten")
 def unflatten(a: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     """Dimension ``dim`` split into ``sizes`` (one may be -1)."""
-    d = wrap_dim(dim, a.data.ndim, "unflatten")
-    shape = a.data.shape
+    d = wrap_dim(dim, a._data.ndim, "unflatten")
+    shape = a._data.shape
     sizes = tuple(int(n) for n in sizes)
     n = shape[d]
     known = math.prod(s for s in sizes if s != -1)
@@ -183,7 +183,7 @@ def unflatten(a: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 @tensor_method("squeeze")
 def squeeze(a: Tensor, dim: Any = None) -> Tensor:
     """A view without the size-1 dimensions (those in ``dim`` only, an int or a tuple)."""
-    shape = a.data.shape
+    shape = a._data.shape
     if dim is None:
         new = tuple(n for n in shape if n != 1)
     else:
@@ -195,7 +195,7 @@ def squeeze(a: Tensor, dim: Any = None) -> Tensor:
 @tensor_method("unsqueeze")
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
     """A view with a size-1 dimension inserted at ``dim`` (in [-ndim-1, ndim])."""
-    shape = a.data.shape
+    shape = a._data.shape
     d = wrap_dim(dim, len(shape) + 1, "unsqueeze")
     return Reshape.apply(a, (*shape[:d], 1, *shape[d:]))
 
@@ -208,13 +208,13 @@ class Permute(Function):
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
         ctx.dims = dims
-        return a.data.transpose(dims)
+        return a._data.transpose(dims)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         dims = ctx.dims
         inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))  # argsort(dims)
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             return g.transpose(inverse), None
         return Permute.apply(g, inverse), None
 
@@ -229,7 +229,7 @@ def _dims_arg(dims: tuple[Any, ...]) -> tuple[Any, ...]:
 def permute(a: Tensor, *dims: Any) -> Tensor:
     """A view with the dimensions reordered: result dim i is input dim dims[i]."""
     dims = _dims_arg(dims)
-    nd = a.data.ndim
+    nd = a._data.ndim
     if len(dims) != nd:
         raise RuntimeError(f"permute: the number of dims ({len(dims)}: {dims}) does not match "
                            f"the tensor's ({nd}: shape {tuple(a.shape)})")
@@ -242,7 +242,7 @@ def permute(a: Tensor, *dims: Any) -> Tensor:
 @tensor_method(["transpose", "swapaxes", "swapdims"])
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     """A view with dimensions dim0 and dim1 swapped."""
-    nd = a.data.ndim
+    nd = a._data.ndim
     d0 = wrap_dim(dim0, nd, "transpose")
     d1 = wrap_dim(dim1, nd, "transpose")
     if d0 == d1:
@@ -255,7 +255,7 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
 @tensor_method("movedim")
 def movedim(a: Tensor, source: Any, destination: Any) -> Tensor:
     """A view with dimensions ``source`` moved to positions ``destination`` (others in order)."""
-    nd = a.data.ndim
+    nd = a._data.ndim
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
     if len(src) != len(dst):
@@ -274,13 +274,13 @@ def movedim(a: Tensor, source: Any, destination: Any) -> Tensor:
 
 def _T(a: Tensor) -> Tensor:
     """All dimensions reversed (PyTorch deprecates it for ndim != 2 but allows it)."""
-    nd = a.data.ndim
+    nd = a._data.ndim
     return a if nd < 2 else Permute.apply(a, tuple(range(nd - 1, -1, -1)))
 
 
 def _mT(a: Tensor) -> Tensor:
     """The last two dimensions swapped (a batch of matrices transposed)."""
-    nd = a.data.ndim
+    nd = a._data.ndim
     if nd < 2:
         raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices; got "
                            f"a {nd}-D tensor of shape {tuple(a.shape)}")
@@ -298,7 +298,7 @@ class Cat(Function):
     @staticmethod
     def forward(ctx: Node, *args: Any) -> Any:
         dim = args[-1]
-        arrays = [t.data for t in args[:-1]]
+        arrays = [t._data for t in args[:-1]]
         if ctx.needs_input_grad:
             ctx.dim = dim
             ctx.sizes = [x.shape[dim] for x in arrays]
@@ -315,19 +315,19 @@ class Cat(Function):
             if not needed:
                 grads.append(None)
             else:
-                grads.append(Slice.apply(g, slab, True) if type(g) is Tensor else g[slab])
+                grads.append(Slice.apply(g, slab, True) if isinstance(g, Tensor) else g[slab])
             start += n
         return (*grads, None)
 
 
 def _tensor_list(tensors: Any, op: str) -> list[Tensor]:
-    if type(tensors) is Tensor or not isinstance(tensors, Sequence):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence):
         raise TypeError(f"{op}: expected a sequence of tensors, got {type(tensors).__name__}")
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty list of tensors")
     for i, t in enumerate(tensors):
-        if type(t) is not Tensor:
+        if not isinstance(t, Tensor):
             raise TypeError(f"{op}: expected a sequence of tensors, got {type(t).__name__} at "
                             f"position {i}")
     return tensors
@@ -340,31 +340,31 @@ def _shapes(tensors: Sequence[Tensor]) -> str:
 
 def _promote(tensors: list[Tensor]) -> list[Tensor]:
     """PyTorch's promotion for joined tensors: bool < int < float, then the wider type."""
-    dtypes = {t.data.dtype for t in tensors}
+    dtypes = {t._data.dtype for t in tensors}
     if len(dtypes) == 1:
         return tensors
     floats = [d for d in dtypes if d.kind == "f"]
     target = max(floats, key=lambda d: d.itemsize) if floats else xp.result_type(*dtypes)
-    return [t if t.data.dtype == target else t.to(dtype=target) for t in tensors]
+    return [t if t._data.dtype == target else t.to(dtype=target) for t in tensors]
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """The tensors joined along ``dim`` (all other sizes equal)."""
     tensors = _tensor_list(tensors, "cat")
     for i, t in enumerate(tensors):
-        if t.data.ndim == 0:
+        if t._data.ndim == 0:
             raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
                                f"concatenated")
     # legacy PyTorch rule: a 1-D empty tensor is skipped, whatever the others' shapes
-    kept = [t for t in tensors if t.data.shape != (0,)]
-    if kept and len(kept) != len(tensors) and any(t.data.ndim != 1 for t in kept):
+    kept = [t for t in tensors if t._data.shape != (0,)]
+    if kept and len(kept) != len(tensors) and any(t._data.ndim != 1 for t in kept):
         tensors = kept
-    d = wrap_dim(dim, tensors[0].data.ndim, "cat")
+    d = wrap_dim(dim, tensors[0]._data.ndim, "cat")
     tensors = _promote(tensors)
     try:
         return Cat.apply(*tensors, d)
     except ValueError:
-        if len({t.data.ndim for t in tensors}) > 1:
+        if len({t._data.ndim for t in tensors}) > 1:
             raise RuntimeError(f"cat: tensors must have the same number of dimensions: got "
                                f"{_shapes(tensors)}") from None
         raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}: got "
@@ -377,9 +377,9 @@ concat = concatenate = cat
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """The tensors (all of one shape) joined along a new dimension ``dim``."""
     tensors = _tensor_list(tensors, "stack")
-    shape = tensors[0].data.shape
+    shape = tensors[0]._data.shape
     for i, t in enumerate(tensors):
-        if t.data.shape != shape:
+        if t._data.shape != shape:
             raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
                                f"{tuple(shape)} at entry 0 and {tuple(t.shape)} at entry {i}")
     d = wrap_dim(dim, len(shape) + 1, "stack")
@@ -395,10 +395,10 @@ def _slab(a: Tensor, dim: int, start: int, stop: int) -> Tensor:
 @tensor_method("narrow")
 def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
     """A view of elements start..start+length-1 along ``dim``."""
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    d = wrap_dim(dim, a.data.ndim, "narrow")
-    n = a.data.shape[d]
+    d = wrap_dim(dim, a._data.ndim, "narrow")
+    n = a._data.shape[d]
     start, length = int(start), int(length)
     if not -n <= start <= n:
         raise IndexError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], "
@@ -431,12 +431,12 @@ def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0
           ) -> tuple[Tensor, ...]:
     """Views of consecutive pieces along ``dim``: of size split_size (the last may be smaller)
     or of the given section sizes."""
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         raise RuntimeError("split: expects at least a 1-dimensional tensor")
-    d = wrap_dim(dim, a.data.ndim, "split")
-    n = a.data.shape[d]
+    d = wrap_dim(dim, a._data.ndim, "split")
+    n = a._data.shape[d]
     if isinstance(split_size_or_sections, int | xp.integer):
-        sizes = _split_sizes(n, int(split_size_or_sections), d, a.data.shape)
+        sizes = _split_sizes(n, int(split_size_or_sections), d, a._data.shape)
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if any(s < 0 for s in sizes) or sum(sizes) != n:
@@ -456,10 +456,10 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """At most ``chunks`` views of equal size ceil(n / chunks) along ``dim`` (last smaller)."""
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         raise RuntimeError("chunk: expects at least a 1-dimensional tensor")
-    d = wrap_dim(dim, a.data.ndim, "chunk")
-    n = a.data.shape[d]
+    d = wrap_dim(dim, a._data.ndim, "chunk")
+    n = a._data.shape[d]
     if n == 0:  # PyTorch: ``chunks`` empty pieces
         return tuple(_slab(a, d, 0, 0) for _ in range(chunks))
     return split(a, -(-n // chunks), d)
@@ -468,11 +468,11 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 @tensor_method("unbind")
 def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """Views of every slice along ``dim`` (that dimension removed)."""
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         raise RuntimeError("unbind: dimension specified as 0 but tensor has no dimensions")
-    d = wrap_dim(dim, a.data.ndim, "unbind")
+    d = wrap_dim(dim, a._data.ndim, "unbind")
     lead = (slice(None),) * d
-    return tuple(Slice.apply(a, (*lead, i), True) for i in range(a.data.shape[d]))
+    return tuple(Slice.apply(a, (*lead, i), True) for i in range(a._data.shape[d]))
 
 
 # ----- flip, repeat, pad ---------------------------------------------------------------------
@@ -482,18 +482,18 @@ class Flip(Function):
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
         ctx.dims = dims
-        return xp.flip(a.data, dims).copy()  # a copy, as PyTorch's: it must not alias a
+        return xp.flip(a._data, dims).copy()  # a copy, as PyTorch's: it must not alias a
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         # a permutation of elements: its own inverse
-        return (Flip.apply(g, ctx.dims) if type(g) is Tensor else xp.flip(g, ctx.dims)), None
+        return (Flip.apply(g, ctx.dims) if isinstance(g, Tensor) else xp.flip(g, ctx.dims)), None
 
 
 @tensor_method("flip")
 def flip(a: Tensor, *dims: Any) -> Tensor:
     """A copy with the order of elements reversed along ``dims``."""
-    nd = a.data.ndim
+    nd = a._data.ndim
     dims = tuple(d for d in wrap_dims(_dims_arg(dims), nd, "flip") if d < nd)
     return Flip.apply(a, dims)
 
@@ -503,9 +503,9 @@ class Repeat(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, sizes: tuple[int, ...]) -> Any:
-        ctx.in_shape = a.data.shape
+        ctx.in_shape = a._data.shape
         ctx.sizes = sizes
-        return xp.tile(a.data, sizes)
+        return xp.tile(a._data, sizes)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
@@ -514,7 +514,7 @@ class Repeat(Function):
         shape = (1,) * (len(sizes) - len(ctx.in_shape)) + ctx.in_shape
         inter = tuple(n for pair in zip(sizes, shape, strict=True) for n in pair)
         g, axes = g.reshape(inter), tuple(range(0, len(inter), 2))
-        summed = g.sum(dim=axes) if type(g) is Tensor else g.sum(axis=axes)
+        summed = g.sum(dim=axes) if isinstance(g, Tensor) else g.sum(axis=axes)
         return summed.reshape(ctx.in_shape), None
 
 
@@ -522,10 +522,10 @@ class Repeat(Function):
 def repeat(a: Tensor, *sizes: Any) -> Tensor:
     """``a`` tiled sizes[i] times along dim i (np.tile; leading sizes add new dims)."""
     sizes = _shape_arg(sizes)
-    if len(sizes) < a.data.ndim:
+    if len(sizes) < a._data.ndim:
         raise RuntimeError(f"repeat: number of dimensions of repeat dims ({len(sizes)}: "
                            f"{sizes}) can not be smaller than number of dimensions of tensor "
-                           f"({a.data.ndim}: shape {tuple(a.shape)})")
+                           f"({a._data.ndim}: shape {tuple(a.shape)})")
     if any(s < 0 for s in sizes):
         raise RuntimeError(f"repeat: repeat sizes must be non-negative, got {sizes}")
     return Repeat.apply(a, sizes)
@@ -535,7 +535,7 @@ def repeat(a: Tensor, *sizes: Any) -> Tensor:
 def tile(a: Tensor, *dims: Any) -> Tensor:
     """``a`` tiled dims[i] times along dim i (missing leading dims count as 1)."""
     dims = _shape_arg(dims)
-    return repeat(a, (1,) * (a.data.ndim - len(dims)) + dims)
+    return repeat(a, (1,) * (a._data.ndim - len(dims)) + dims)
 
 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")
@@ -567,7 +567,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     negative pads crop. Modes: constant (fill ``value``), reflect, replicate, circular (these
     three for any number of padded dims, a superset of PyTorch's)."""
     pad = tuple(int(p) for p in pad)
-    shape = input.data.shape
+    shape = input._data.shape
     nd = len(shape)
     if len(pad) % 2:
         raise RuntimeError(f"pad: padding length must be divisible by 2, got {pad}")
@@ -609,10 +609,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     if not any(left > 0 or right > 0 for left, right in widths):
         return x.clone()
     out_shape = tuple(n + left + right for n, (left, right) in zip(shape, widths, strict=True))
-    filled = Tensor._make(xp.full(out_shape, 0 if value is None else value, input.data.dtype),
+    filled = Tensor._make(xp.full(out_shape, 0 if value is None else value, input._data.dtype),
                           False, None)
     at = tuple(slice(max(left, 0), max(left, 0) + n)
-               for n, (left, _) in zip(x.data.shape, widths, strict=True))
+               for n, (left, _) in zip(x._data.shape, widths, strict=True))
     return IndexPut.apply(filled, at, x, False, True)
 
 

@@ -67,20 +67,20 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
 
 
 def _tensor_arg(a: Any, op: str) -> Tensor:
-    if type(a) is not Tensor:
+    if not isinstance(a, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(a).__name__}")
     return a
 
 
 def _require_float(a: Tensor, op: str, what: str) -> None:
-    if a.data.dtype.kind != "f":
+    if a._data.dtype.kind != "f":
         raise RuntimeError(f"{op}(): {what}; got a tensor of dtype {a.dtype!r}")
 
 
 def _integer_to_int64(a: Tensor) -> Tensor:
     """Integer and bool sums and products accumulate in int64 (PyTorch)."""
-    if a.data.dtype.kind in "biu" and a.data.dtype != _INT64:
-        return _const(a.data.astype(_INT64))
+    if a._data.dtype.kind in "biu" and a._data.dtype != _INT64:
+        return _const(a._data.astype(_INT64))
     return a
 
 
@@ -88,15 +88,15 @@ def _integer_to_int64(a: Tensor) -> Tensor:
 class Sum(Function):
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool) -> Any:
-        ctx.in_shape, ctx.dims = a.data.shape, dims
-        return a.data.sum(axis=dims, keepdims=keepdim)
+        ctx.in_shape, ctx.dims = a._data.shape, dims
+        return a._data.sum(axis=dims, keepdims=keepdim)
 
     array_rule = True
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         # d(sum x)/dx_i = 1: every element receives the gradient of its sum
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             return _spread(g, ctx.in_shape, ctx.dims), None, None
         return SumBackward.apply(g, ctx.in_shape, ctx.dims), None, None
 
@@ -123,12 +123,12 @@ class SumBackward(Function):
 
     @staticmethod
     def forward(ctx: Node, g: Tensor, shape: tuple[int, ...], dims: tuple[int, ...]) -> Any:
-        ctx.dims, ctx.keepdim = dims, g.data.ndim == len(shape)
-        return _spread(g.data, shape, dims)
+        ctx.dims, ctx.keepdim = dims, g._data.ndim == len(shape)
+        return _spread(g._data, shape, dims)
 
     @staticmethod
     def backward(ctx: Node, h: Tensor) -> tuple[Tensor, None, None]:
-        if type(h) is not Tensor:
+        if not isinstance(h, Tensor):
             return h.sum(axis=ctx.dims, keepdims=ctx.keepdim), None, None
         return Sum.apply(h, ctx.dims, ctx.keepdim), None, None
 
@@ -143,10 +143,10 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool) -> Any:
-        shape = a.data.shape
+        shape = a._data.shape
         n = _count(shape, dims)
         ctx.in_shape, ctx.dims, ctx.n = shape, dims, n
-        total = a.data.sum(axis=dims, keepdims=keepdim)
+        total = a._data.sum(axis=dims, keepdims=keepdim)
         if n:
             return total / n
         with xp.errstate(invalid="ignore"):  # 0 / 0: NaN, silently (PyTorch: no warning)
@@ -155,7 +155,7 @@ class Mean(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         n = ctx.n or 1  # n = 0: the input has no elements, the spread g is empty anyway
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             return _spread(g / n, ctx.in_shape, ctx.dims), None, None
         return SumBackward.apply(g / n, ctx.in_shape, ctx.dims), None, None
 
@@ -165,7 +165,7 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) ->
     """Sum over ``dim`` (an int, a tuple, or None for all); integer and bool inputs give int64."""
     a = _tensor_arg(a, "sum")
     a = a.to(dtype=dtype) if dtype is not None else _integer_to_int64(a)
-    return Sum.apply(a, _dims(dim, a.data.ndim, "sum"), keepdim)
+    return Sum.apply(a, _dims(dim, a._data.ndim, "sum"), keepdim)
 
 
 @tensor_method("mean")
@@ -176,7 +176,7 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -
         a = a.to(dtype=dtype)
     _require_float(a, "mean", "could not infer output dtype: the input must be floating point "
                    "(pass dtype= to convert)")
-    dims = _dims(dim, a.data.ndim, "mean")
+    dims = _dims(dim, a._data.ndim, "mean")
     return Mean.apply(a, dims, keepdim)
 
 
@@ -197,8 +197,8 @@ class Prod(Function):
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool) -> Any:
         ctx.save_for_backward(a)
         ctx.dims = dims
-        ctx.kept = None if keepdim else _kept_shape(a.data.shape, dims)
-        return a.data.prod(axis=dims, keepdims=keepdim)
+        ctx.kept = None if keepdim else _kept_shape(a._data.shape, dims)
+        return a._data.prod(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
@@ -213,7 +213,7 @@ class Prod(Function):
                 out = out.reshape(ctx.kept)
             return g * (out / a), None, None
         m = zero.sum(axis=dims, keepdims=True) - zero
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             # the value alone: prod(x') / x'_i where no other element is zero, else 0 (as W_i)
             x1 = xp.where(zero, 1, a)
             return g * xp.where(m == 0, x1.prod(axis=dims, keepdims=True) / x1, 0), None, None
@@ -234,7 +234,7 @@ def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = 
     """Product over ``dim`` (None: all elements); integer and bool inputs give int64."""
     a = _tensor_arg(a, "prod")
     a = a.to(dtype=dtype) if dtype is not None else _integer_to_int64(a)
-    return Prod.apply(a, _dims(dim, a.data.ndim, "prod"), keepdim)
+    return Prod.apply(a, _dims(dim, a._data.ndim, "prod"), keepdim)
 
 
 # ----- amax, amin, max, min -------------------------------------------------------------------
@@ -246,7 +246,7 @@ class Amax(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool, smallest: bool) -> Any:
-        x = a.data
+        x = a._data
         out = (x.min if smallest else x.max)(axis=dims, keepdims=True)
         if ctx.needs_input_grad:
             mask = x == out
@@ -262,16 +262,16 @@ class Amax(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
         (scale,) = ctx.saved_tensors
         scale = scale.astype(data(g).dtype, copy=False)
-        if type(g) is Tensor:
+        if isinstance(g, Tensor):
             scale = _const(scale)
         return g.reshape(ctx.kept) * scale, None, None, None
 
 
 def _amax(a: Tensor, dim: Any, keepdim: bool, smallest: bool, op: str) -> Tensor:
     a = _tensor_arg(a, op)
-    dims = _dims(dim, a.data.ndim, op)
+    dims = _dims(dim, a._data.ndim, op)
     for d in dims:
-        if a.data.shape[d] == 0:
+        if a._data.shape[d] == 0:
             if dim is None:
                 raise RuntimeError(
                     f"{op}(): Expected reduction dim to be specified for input.numel() == 0 "
@@ -302,12 +302,12 @@ class SelectAlong(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, index: Any, dim: int, keepdim: bool) -> Any:
-        out = xp.take_along_axis(a.data, index, axis=dim)
+        out = xp.take_along_axis(a._data, index, axis=dim)
         if ctx.needs_input_grad:
             ctx.save_for_backward(index)  # freed after backward like any saved tensor
-            ctx.dim, ctx.in_shape = dim, a.data.shape
+            ctx.dim, ctx.in_shape = dim, a._data.shape
             ctx.kept = out.shape
-        return out if keepdim else out.reshape(_out_shape(a.data.shape, (dim,), False))
+        return out if keepdim else out.reshape(_out_shape(a._data.shape, (dim,), False))
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
@@ -315,7 +315,7 @@ class SelectAlong(Function):
         n = ctx.in_shape[ctx.dim]
         positions = xp.arange(n).reshape((n,) + (1,) * (len(ctx.in_shape) - ctx.dim - 1))
         chosen = positions == index  # one-hot along dim, broadcast to the input's shape
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             return xp.where(chosen, g.reshape(ctx.kept), 0), None, None, None
         return Where.apply(_const(chosen), g.reshape(ctx.kept), 0), None, None, None
 
@@ -328,29 +328,29 @@ MinResult.__doc__ = "min along a dim: (values, indices), as torch.return_types.m
 
 def _max_min(a: Tensor, dim: Any, keepdim: bool, smallest: bool, op: str) -> Any:
     a = _tensor_arg(a, op)
-    if type(dim) is Tensor:  # max(a, other): the elementwise maximum
+    if isinstance(dim, Tensor):  # max(a, other): the elementwise maximum
         return minimum(a, dim) if smallest else maximum(a, dim)
     if dim is None:
-        if a.data.size == 0:
+        if a._data.size == 0:
             raise RuntimeError(
                 f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
                 f"Specify the reduction dim with the 'dim' argument."
             )
-        return Amax.apply(a, _ALL[a.data.ndim], False, smallest)
+        return Amax.apply(a, _ALL[a._data.ndim], False, smallest)
     if not isinstance(dim, int | xp.integer):
         raise TypeError(f"{op}(): dim must be an int (or a Tensor: the elementwise {op}imum), "
                         f"got {type(dim).__name__}")
-    d = wrap_dim(dim, a.data.ndim, op)
-    if a.data.ndim == 0:
+    d = wrap_dim(dim, a._data.ndim, op)
+    if a._data.ndim == 0:
         values, index = a.reshape(1), 0
         result = SelectAlong.apply(values, xp.zeros(1, _INT64), 0, False)
         return (MinResult if smallest else MaxResult)(result, _const(xp.asarray(index, _INT64)))
-    if a.data.shape[d] == 0:
+    if a._data.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size "
                          f"(shape {tuple(a.shape)})")
-    index = (xp.argmin if smallest else xp.argmax)(a.data, axis=d, keepdims=True)
+    index = (xp.argmin if smallest else xp.argmax)(a._data, axis=d, keepdims=True)
     values = SelectAlong.apply(a, index, d, keepdim)
-    indices = index if keepdim else index.reshape(values.data.shape)
+    indices = index if keepdim else index.reshape(values._data.shape)
     return (MinResult if smallest else MaxResult)(values, _const(indices))
 
 
@@ -370,7 +370,7 @@ def min(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
 
 def _arg(a: Tensor, dim: int | None, keepdim: bool, smallest: bool, op: str) -> Tensor:
     a = _tensor_arg(a, op)
-    x = a.data
+    x = a._data
     find = xp.argmin if smallest else xp.argmax
     if dim is None:
         if x.size == 0:
@@ -403,14 +403,14 @@ def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True where every element over ``dim`` is nonzero (a bool tensor)."""
     a = _tensor_arg(a, "all")
-    return _const(xp.all(a.data, axis=_dims(dim, a.data.ndim, "all"), keepdims=keepdim))
+    return _const(xp.all(a._data, axis=_dims(dim, a._data.ndim, "all"), keepdims=keepdim))
 
 
 @tensor_method("any")
 def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True where some element over ``dim`` is nonzero (a bool tensor)."""
     a = _tensor_arg(a, "any")
-    return _const(xp.any(a.data, axis=_dims(dim, a.data.ndim, "any"), keepdims=keepdim))
+    return _const(xp.any(a._data, axis=_dims(dim, a._data.ndim, "any"), keepdims=keepdim))
 
 
 # ----- var, std -------------------------------------------------------------------------------
@@ -427,8 +427,8 @@ def _var(a: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any, op:
     if isinstance(dim, bool):  # var(a, unbiased): PyTorch's older positional form
         dim, unbiased = None, dim
     _require_float(a, op, "std and var only support floating point dtypes")
-    dims = _dims(dim, a.data.ndim, op)
-    n = _count(a.data.shape, dims)
+    dims = _dims(dim, a._data.ndim, op)
+    n = _count(a._data.shape, dims)
     d = a - Sum.apply(a, dims, True) / n
     # n - correction <= 0 gives inf or NaN, as PyTorch
     return Sum.apply(d * d, dims, keepdim) / builtins.max(0, n - _correction(unbiased, correction,
@@ -452,15 +452,15 @@ class Std(Function):
 
     @staticmethod
     def forward(ctx: Node, v: Tensor) -> Any:
-        return xp.sqrt(v.data)
+        return xp.sqrt(v._data)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         y = ctx.output
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             with xp.errstate(divide="ignore", invalid="ignore"):
                 return xp.where(y == 0, 0, g / (2 * y))
-        return Where.apply(_const(y.data == 0), 0, g / (2 * y))
+        return Where.apply(_const(y._data == 0), 0, g / (2 * y))
 
 
 @tensor_method("std")
@@ -475,7 +475,7 @@ def _floating(a: Tensor, dtype: Any, op: str) -> Tensor:
     a = _tensor_arg(a, op)
     if dtype is not None:
         return a.to(dtype=dtype)
-    if a.data.dtype.kind != "f":
+    if a._data.dtype.kind != "f":
         raise RuntimeError(f"{op}(): not implemented for dtype {a.dtype!r} (pass dtype= or "
                            f"convert the input to a floating type)")
     return a
@@ -503,12 +503,12 @@ def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     """log(sum(exp(a), dim)) computed as m + log(sum(exp(a - m))) with m = max(a) detached (a
     composition, finite for huge inputs; integer inputs become float32)."""
     a = _tensor_arg(a, "logsumexp")
-    if a.data.dtype.kind != "f":
-        a = _const(a.data.astype(_FLOAT32))
-    dims = _dims(dim, a.data.ndim, "logsumexp")
-    m = _const(_detached_max(a.data, dims))
+    if a._data.dtype.kind != "f":
+        a = _const(a._data.astype(_FLOAT32))
+    dims = _dims(dim, a._data.ndim, "logsumexp")
+    m = _const(_detached_max(a._data, dims))
     out = log(Sum.apply((a - m).exp(), dims, True)) + m
-    return out if keepdim else out.reshape(_out_shape(a.data.shape, dims, False))
+    return out if keepdim else out.reshape(_out_shape(a._data.shape, dims, False))
 
 
 class Softmax(Function):
@@ -520,7 +520,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
         ctx.dims = dims
-        x = a.data
+        x = a._data
         with xp.errstate(invalid="ignore"):
             e = xp.exp(x - _max_keepdims(x, dims))
             e /= e.sum(axis=dims, keepdims=True)
@@ -532,7 +532,7 @@ class Softmax(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         y = ctx.output
         gy = g * y
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             return gy - y * gy.sum(axis=ctx.dims, keepdims=True), None
         return gy - y * Sum.apply(gy, ctx.dims, True), None
 
@@ -546,7 +546,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
         ctx.dims = dims
-        x = a.data
+        x = a._data
         m = _max_keepdims(x, dims)
         if not xp.isfinite(m).all():  # rows with +inf, or only -inf: NaN, as PyTorch, silently
             with xp.errstate(invalid="ignore", divide="ignore"):
@@ -560,7 +560,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         y = ctx.output
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             return g - xp.exp(y) * g.sum(axis=ctx.dims, keepdims=True), None
         return g - y.exp() * Sum.apply(g, ctx.dims, True), None
 
@@ -568,7 +568,7 @@ class LogSoftmax(Function):
 def _softmax_dim(a: Tensor, dim: Any, op: str) -> tuple[int, ...]:
     if not isinstance(dim, int | xp.integer):
         raise TypeError(f"{op}(): dim must be an int, got {type(dim).__name__}")
-    return _dims(dim, a.data.ndim, op)
+    return _dims(dim, a._data.ndim, op)
 
 
 @tensor_method("softmax")
