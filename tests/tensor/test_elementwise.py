@@ -73,7 +73,11 @@ def test_abs_second_derivative_is_zero():
     x = cr.tensor([-2.0, 0.0, 3.0], dtype=cr.float64, requires_grad=True)
     (g,) = cr.grad((cr.abs(x) * cr.tensor([1.0, 2.0, 3.0])).sum(), x, create_graph=True)
     assert g.tolist() == [-1.0, 0.0, 3.0]
-    assert not g.requires_grad  # sign(x) is a constant: the derivative has no x left in it
+    # as PyTorch: g = sign(x) * ... is recorded (a gradient penalty backpropagates), and its own
+    # derivative is zero
+    assert g.requires_grad
+    (h,) = cr.grad(g.sum(), x)
+    assert h.tolist() == [0.0, 0.0, 0.0]
 
 
 BINARY = [

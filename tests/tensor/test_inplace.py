@@ -307,13 +307,10 @@ def test_in_place_on_leaf_under_no_grad_works_like_an_optimizer_step():
     assert w.requires_grad and w.is_leaf and w.grad_fn is None
 
 
-def test_in_place_on_view_of_tensor_requiring_grad_raises():
+def test_in_place_on_view_of_a_leaf_or_made_in_no_grad_raises():
     x = cr.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"add_.*view"):
+    with pytest.raises(RuntimeError, match=r"add_.*view of a leaf"):
         x[0].add_(1)
-    h = x * 2
-    with pytest.raises(RuntimeError, match=r"mul_.*view"):
-        h.reshape(4).mul_(2)
     with cr.no_grad():
         v = x[0]
     with pytest.raises(RuntimeError, match="no_grad mode"):
@@ -326,15 +323,6 @@ def test_in_place_on_view_of_tensor_requiring_grad_raises():
     with cr.no_grad():
         v.add_(1)  # consistent modes: allowed
     assert x.tolist()[0] == [2.0, 3.0]
-
-
-def test_writing_value_requiring_grad_into_view_is_refused():
-    base = cr.zeros(2, 3)
-    w = cr.ones(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="view"):
-        base[0].add_(w)
-    base[0] = w  # __setitem__ on the base itself is recorded
-    assert base.requires_grad
 
 
 def test_modifying_a_saved_tensor_makes_backward_raise_naming_the_op():

@@ -111,3 +111,22 @@ def result_type(*arrays_or_scalars: Any) -> Any:
 
 def default_rng(seed: int | None = None) -> Any:
     return numpy.random.default_rng(seed)
+
+
+_SAME_SIZE_INT = {numpy.dtype(t): i for t, i in ((numpy.float16, numpy.int16),
+                                                 (numpy.float32, numpy.int32),
+                                                 (numpy.float64, numpy.int64))}
+
+
+def keep_where(mask: Any, g: Any) -> Any:
+    """``g`` where the bool array ``mask`` is set, else 0: NumPy's ``where(mask, g, 0)``, whose
+    branches make it 3-10x slower than ``g * mask`` on random masks (measured on 64x128 and
+    100x25x40 float32). ``g * mask`` is not exact: nan * 0 is nan. This is exact and costs
+    about 1.5x the product: the float's bits ANDed with all-ones or all-zeros."""
+    it = _SAME_SIZE_INT.get(g.dtype)
+    if it is None:
+        return numpy.where(mask, g, 0).astype(g.dtype, copy=False)
+    bits = numpy.array(mask, dtype=it)  # an array even for a 0-d mask (NumPy gives scalars)
+    numpy.negative(bits, out=bits)  # True -> -1: every bit set
+    numpy.bitwise_and(bits, g.view(it), out=bits)
+    return bits.view(g.dtype)

@@ -394,7 +394,7 @@ class Function:
         t.requires_grad = True
         t._vc = version
         if cls.is_view:
-            _share_storage(t, args[0])
+            _share_storage(t, cls, args, kwargs)
         if cls.save_output:
             ctx._output = _save(t, _OUTPUT)
         return t
@@ -417,7 +417,7 @@ class Function:
             out = _as_array(out, cls)  # NumPy returns scalars, not 0-d arrays, from 0-d inputs
         out = T._make(out, False, None)
         if cls.is_view:
-            _share_storage(out, args[0])
+            _share_storage(out, cls, args, kwargs)
         return out
 
 
@@ -437,11 +437,67 @@ def _as_array(out: Any, cls: type[Function]) -> Any:
     )
 
 
-def _share_storage(view: Tensor, base: Tensor) -> None:
-    """Make ``view`` (an is_view op's result) a view of ``base``: one version counter, one
-    base tensor."""
+def _share_storage(view: Tensor, cls: type[Function], args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> None:
+    """Make ``view`` (an is_view op's result) a view of ``args[0]``: one version counter, one base
+    tensor (the storage's owner), and the chain of view ops that makes ``view`` from that base.
+
+    The chain lets a recorded in-place write to the storage give every live view made in grad
+    mode the new history (``refresh_views``), as PyTorch regenerates a view's grad_fn."""
+    base = args[0]
     view._vc = base._version_counter
-    view._base = base if base._base is None else base._base
+    root = base._base
+    if root is None:
+        root, chain = base, ()
+    else:
+        chain = base._view_chain
+    view._base = root
+    view._view_chain = (*chain, (cls, args[1:], kwargs))
+    if _GradMode.enabled:
+        views = root._views
+        if views is None:
+            root._views = [_weakref(view)]
+        else:
+            if len(views) >= 16 and len(views) & (len(views) - 1) == 0:  # at powers of two:
+                views[:] = [r for r in views if r() is not None]  # drop the dead, amortized
+            views.append(_weakref(view))
+    else:
+        view._no_grad_view = True
+
+
+def replay_view(root: Tensor, chain: tuple[Any, ...]) -> Tensor:
+    """The view ``chain`` (see ``_share_storage``) applied to ``root``, recorded as usual."""
+    t = root
+    for cls, rest, kwargs in chain:
+        t = cls.apply(t, *rest, **kwargs)
+    return t
+
+
+def refresh_views(root: Tensor) -> None:
+    """After a recorded in-place write to ``root``'s storage (``root`` has a new grad_fn): each
+    live view of it made in grad mode takes the history of the same view of the new ``root``."""
+    views = root._views
+    if not views:
+        return
+    live = [r for r in views if r() is not None]
+    root._views = None  # the replays' own views are temporaries: not kept
+    prev = _GradMode.enabled
+    _GradMode.enabled = True
+    try:
+        for r in live:
+            v = r()
+            if v is None:
+                continue
+            old = v.grad_fn
+            node = replay_view(root, v._view_chain).grad_fn
+            if old is not None and old._retain is not None and old._retain() is v:
+                old._retain = None  # retain_grad follows the tensor to its new history
+                node._retain = _weakref(v)
+            v.grad_fn = node
+            v.requires_grad = node is not None
+    finally:
+        _GradMode.enabled = prev
+        root._views = live
 
 
 def _save(t: Tensor, source: Any) -> SavedTensor:

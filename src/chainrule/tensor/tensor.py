@@ -58,6 +58,9 @@ class Tensor:
     # _vc: the version counter, made on first use (a save or an in-place write)
     __slots__ = ("__dict__", "__weakref__", "_data", "_vc", "grad", "grad_fn", "requires_grad")
     _base: Tensor | None = None  # the tensor a view's storage belongs to
+    _view_chain: tuple[Any, ...] = ()  # a view's ops from _base (function._share_storage)
+    _views: list[weakref.ref] | None = None  # a base's views made in grad mode
+    _no_grad_view = False  # a view made in no_grad mode
     _acc: AccumulateGrad | None = None  # this leaf's AccumulateGrad node
     _hooks: dict[int, Callable] | None = None  # a leaf's gradient hooks
     __hash__ = object.__hash__  # identity; == is elementwise
@@ -328,17 +331,18 @@ class Tensor:
                     f"operation (wrap it in chainrule.no_grad() to change its values)"
                 )
             base = self._base
-            if base is not None and base.requires_grad:
-                if self.grad_fn is None:
+            if base is not None:
+                if self._no_grad_view and base.requires_grad:
                     raise RuntimeError(
                         f"{op}: a view was created in no_grad mode and is being modified in-place "
                         f"with grad mode enabled; modify it inside no_grad() too, or take the "
                         f"view with grad mode enabled"
                     )
-                raise RuntimeError(
-                    f"{op}: in-place operation on a view of a tensor that requires grad is not "
-                    f"supported; use an out-of-place operation (or .clone() first)"
-                )
+                if base.requires_grad and base.grad_fn is None:
+                    raise RuntimeError(
+                        f"{op}: a view of a leaf Variable that requires grad is being used in an "
+                        f"in-place operation (wrap it in chainrule.no_grad() to change its values)"
+                    )
 
     def _inplace_update(self, result: Tensor, op: str) -> Tensor:
         """Write ``result`` into this tensor's storage and adopt its history (``op_``).
@@ -346,6 +350,9 @@ class Tensor:
         ``result`` is the out-of-place op's output; if its node saved this tensor's array
         (``mul_``'s ``self`` for the gradient of ``other``), that saved array is copied first:
         the rule needs the value from before the write, as PyTorch saves the original self.
+        A recorded write into a view rewrites its base's history (``CopySlices``: the base with
+        the view's region taken from ``result``); then every live view of the base, this one
+        included, takes the new history (``function.refresh_views``).
         """
         if result._data.shape != self._data.shape:
             raise RuntimeError(
@@ -364,11 +371,6 @@ class Tensor:
             )
         record = _GradMode.enabled and result.requires_grad
         if record:
-            if self._base is not None:
-                raise RuntimeError(
-                    f"{op}: writing a value that requires grad into a view is not supported "
-                    f"(its base would not see the gradient); write into the base tensor instead"
-                )
             node = result.grad_fn
             if node is not None and node._saved is not None:
                 for s in node._saved:
@@ -379,12 +381,20 @@ class Tensor:
         self._data[...] = result._data
         self._version_counter.value += 1
         if record:
-            old = self.grad_fn
-            if old is not None and old._retain is not None and old._retain() is self:
-                old._retain = None  # retain_grad follows the tensor to its new history
-                result.grad_fn._retain = weakref.ref(self)
-            self.grad_fn = result.grad_fn
-            self.requires_grad = True
+            root = self._base
+            if root is None:
+                root = self
+            else:
+                from chainrule.tensor.ops.inplace import CopySlices  # ops import this module
+
+                result = CopySlices.apply(root, result, self._view_chain)
+            node = root.grad_fn
+            if node is not None and node._retain is not None and node._retain() is root:
+                node._retain = None  # retain_grad follows the tensor to its new history
+                result.grad_fn._retain = weakref.ref(root)
+            root.grad_fn = result.grad_fn
+            root.requires_grad = True
+            function.refresh_views(root)
         return self
 
 

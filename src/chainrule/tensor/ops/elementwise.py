@@ -16,17 +16,17 @@ from collections.abc import Callable
 from typing import Any
 
 from chainrule.tensor import backend
-from chainrule.tensor.backend import ndarray, xp
+from chainrule.tensor.backend import keep_where, ndarray, xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import Operand, broadcast_check, check_operand, data
-from chainrule.tensor.tensor import Tensor, tensor_method
+from chainrule.tensor.tensor import Tensor, tensor_method, zeros_like
 
 _FLOAT32 = xp.dtype(xp.float32)
 
 
 def _const(array: Any) -> Tensor:
-    """A tensor outside the graph (a mask, a constant)."""
-    return Tensor._make(array, False, None)
+    """A tensor outside the graph (a mask, a constant); NumPy's scalars become 0-d arrays."""
+    return Tensor._make(array if type(array) is ndarray else xp.asarray(array), False, None)
 
 
 def _promote(a: Operand, b: Operand) -> tuple[Operand, Operand]:
@@ -425,13 +425,27 @@ class Relu(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        # 1 where the result is positive, 0 elsewhere (0 at a == 0, as PyTorch). A product
-        # with a constant 0/1 mask: numpy's masked select (where) is ~10x slower on large
-        # random masks; it differs only where g is inf or nan at a masked position.
+        # g where the result is positive, 0 elsewhere (0 at a == 0, and where g is nan: a
+        # selection, not a product, as PyTorch)
         y = ctx.output
         if isinstance(y, Tensor):
-            return g * _const((y._data > 0).astype(y._data.dtype))
-        return g * (y > 0)  # float * bool keeps the float dtype
+            return ThresholdBackward.apply(g, y)
+        return keep_where(y > 0, g)
+
+
+class ThresholdBackward(Function):
+    """relu's gradient as an op of (g, y): g where y > 0, else 0. Its derivative in y is zero,
+    but y is an input, so under create_graph the gradient requires grad as PyTorch's does."""
+
+    @staticmethod
+    def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
+        ctx.save_for_backward(y)
+        return keep_where(y._data > 0, g._data)
+
+    @staticmethod
+    def backward(ctx: Node, gg: Tensor) -> tuple[Tensor, Tensor]:
+        (y,) = ctx.saved_tensors
+        return ThresholdBackward.apply(gg, y), zeros_like(y)
 
 
 class Abs(Function):
@@ -448,7 +462,8 @@ class Abs(Function):
         (a,) = ctx.saved_tensors
         if not isinstance(g, Tensor):
             return g * xp.sign(a)
-        return g * _const(xp.sign(a._data))  # d|a|/da = sign(a) (0 at a == 0, as PyTorch)
+        # d|a|/da = sign(a) (0 at a == 0), recorded as PyTorch does: the gradient requires grad
+        return g * Sign.apply(a)
 
 
 class Sign(Function):

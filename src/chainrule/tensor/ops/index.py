@@ -170,6 +170,8 @@ def getitem(a: Tensor, key: Any) -> Tensor:
         split = _split_key(k)
         if split is not None:
             return _index(_index(a, split[0], True, "index"), split[1], False, "index")
+    elif not any(e is Ellipsis for e in k):
+        k = (*k, Ellipsis)  # NumPy gives a scalar copy for x[i] down to 0-d, a view with `...`
     return _index(a, k, basic, "index")
 
 

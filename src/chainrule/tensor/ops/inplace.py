@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule.autograd.grad_mode import _GradMode
+from chainrule.autograd.grad_mode import _GradMode, no_grad
 from chainrule.tensor import backend
 from chainrule.tensor.backend import xp
-from chainrule.tensor.function import Function, Node
+from chainrule.tensor.function import Function, Node, replay_view
 from chainrule.tensor.ops._util import Operand, check_operand, shape_str
-from chainrule.tensor.ops.elementwise import add, clamp, div, mul, sub
+from chainrule.tensor.ops.elementwise import add, clamp, div, mul, sub, where
 from chainrule.tensor.ops.index import _index_error, index_put, normalize_key
 from chainrule.tensor.tensor import Tensor, tensor_method, zeros_like
 
@@ -134,6 +134,29 @@ def _imul(self: Tensor, other: Operand) -> Tensor:
 @tensor_method("__itruediv__")
 def _itruediv(self: Tensor, other: Operand) -> Tensor:
     return div_(self, other)
+
+
+class CopySlices(Function):
+    """y = base with the region that the view ``chain`` selects replaced by ``src`` (the record
+    of an in-place write into a view; PyTorch's CopySlices). The write has already happened: y
+    is base's own storage. dy/dbase = 1 outside the region, 0 inside; dy/dsrc = g's region."""
+
+    @staticmethod
+    def forward(ctx: Node, base: Tensor, src: Tensor, chain: tuple[Any, ...]) -> Any:
+        if ctx.needs_input_grad:
+            ctx.chain = chain
+            if ctx.needs_input_grad[0]:
+                keep = xp.ones(base._data.shape, xp.bool_)
+                with no_grad():
+                    replay_view(Tensor._make(keep, False, None), chain)._data[...] = False
+                ctx.keep = Tensor._make(keep, False, None)
+        return base._data
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
+        gb = where(ctx.keep, g, 0.0) if ctx.needs_input_grad[0] else None
+        gs = replay_view(g, ctx.chain) if ctx.needs_input_grad[1] else None
+        return gb, gs, None
 
 
 class Fill(Function):

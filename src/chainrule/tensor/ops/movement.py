@@ -89,9 +89,7 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
     input's layout allows one, else a copy."""
     shape = _shape_arg(shape)
     _check_shape(a, shape, "reshape")
-    if shape == a._data.shape:
-        return a
-    return _reshape(a, shape)
+    return _reshape(a, shape)  # a new tensor even for the same shape (its own grad_fn, hooks)
 
 
 @tensor_method("view")
@@ -100,8 +98,6 @@ def view(a: Tensor, *shape: Any) -> Tensor:
     non-contiguous input allows none: use reshape)."""
     shape = _shape_arg(shape)
     _check_shape(a, shape, "view")
-    if shape == a._data.shape:
-        return a
     return _reshape(a, shape, "view")
 
 
@@ -118,8 +114,6 @@ def expand(a: Tensor, *shape: Any) -> Tensor:
     full = tuple(
         a._data.shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(shape)
     )
-    if full == a._data.shape:
-        return a
     try:
         return Expand.apply(a, full)
     except ValueError:
@@ -189,7 +183,7 @@ def squeeze(a: Tensor, dim: Any = None) -> Tensor:
     else:
         dims = wrap_dims(dim, len(shape), "squeeze")
         new = tuple(n for i, n in enumerate(shape) if n != 1 or i not in dims)
-    return a if new == shape else Reshape.apply(a, new)
+    return Reshape.apply(a, new)
 
 
 @tensor_method("unsqueeze")
@@ -236,7 +230,7 @@ def permute(a: Tensor, *dims: Any) -> Tensor:
     w = tuple(wrap_dim(d, nd, "permute") for d in dims)
     if len(set(w)) != nd:
         raise RuntimeError(f"permute: duplicate dims are not allowed, got {dims}")
-    return a if w == tuple(range(nd)) else Permute.apply(a, w)
+    return Permute.apply(a, w)
 
 
 @tensor_method(["transpose", "swapaxes", "swapdims"])
@@ -245,10 +239,9 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     nd = a._data.ndim
     d0 = wrap_dim(dim0, nd, "transpose")
     d1 = wrap_dim(dim1, nd, "transpose")
-    if d0 == d1:
-        return a
     dims = list(range(nd))
-    dims[d0], dims[d1] = d1, d0
+    if nd:
+        dims[d0], dims[d1] = d1, d0
     return Permute.apply(a, tuple(dims))
 
 
@@ -275,7 +268,7 @@ def movedim(a: Tensor, source: Any, destination: Any) -> Tensor:
 def _T(a: Tensor) -> Tensor:
     """All dimensions reversed (PyTorch deprecates it for ndim != 2 but allows it)."""
     nd = a._data.ndim
-    return a if nd < 2 else Permute.apply(a, tuple(range(nd - 1, -1, -1)))
+    return Permute.apply(a, tuple(range(nd - 1, -1, -1)))
 
 
 def _mT(a: Tensor) -> Tensor:

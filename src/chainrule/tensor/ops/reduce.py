@@ -17,10 +17,10 @@ import math
 from collections import namedtuple
 from typing import Any
 
-from chainrule.tensor.backend import xp
+from chainrule.tensor.backend import keep_where, xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import data, wrap_dim
-from chainrule.tensor.ops.elementwise import Where, log, maximum, minimum
+from chainrule.tensor.ops.elementwise import Where, log, maximum, minimum, where
 from chainrule.tensor.tensor import Tensor, tensor_method
 
 _INT64 = xp.dtype(xp.int64)
@@ -267,6 +267,20 @@ class Amax(Function):
         return g.reshape(ctx.kept) * scale, None, None, None
 
 
+class MaxAll(Amax):
+    """max() and min() of every element: amax's rule, but a selection, as PyTorch's: a nan in g
+    reaches only the selected elements (amax's product spreads it to all)."""
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
+        (scale,) = ctx.saved_tensors
+        selected = data(scale) > 0
+        ga = Amax.backward(ctx, g)[0]
+        if isinstance(g, Tensor):
+            return where(_const(selected), ga, 0.0), None, None, None
+        return keep_where(selected, ga), None, None, None
+
+
 def _amax(a: Tensor, dim: Any, keepdim: bool, smallest: bool, op: str) -> Tensor:
     a = _tensor_arg(a, op)
     dims = _dims(dim, a._data.ndim, op)
@@ -336,7 +350,7 @@ def _max_min(a: Tensor, dim: Any, keepdim: bool, smallest: bool, op: str) -> Any
                 f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
                 f"Specify the reduction dim with the 'dim' argument."
             )
-        return Amax.apply(a, _ALL[a._data.ndim], False, smallest)
+        return MaxAll.apply(a, _ALL[a._data.ndim], False, smallest)
     if not isinstance(dim, int | xp.integer):
         raise TypeError(f"{op}(): dim must be an int (or a Tensor: the elementwise {op}imum), "
                         f"got {type(dim).__name__}")
