@@ -24,6 +24,7 @@ from typing import Any
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import data, wrap_dim
+from chainrule.tensor.ops.elementwise import Where
 from chainrule.tensor.tensor import Tensor, tensor_method
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
@@ -434,6 +435,350 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor._make(out, False, None)
 
 
+# ----- index_add, index_copy, index_fill ------------------------------------------------------
+def _vector_index(index: Any, op: str, error: type[Exception] = IndexError) -> Any:
+    """An int32/int64 index tensor of at most one dimension, as a 1-D array."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}(): index must be a Tensor, got {type(index).__name__}")
+    idx = index._data
+    if idx.dtype not in (xp.int32, xp.int64):
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index but got: "
+                           f"{index.dtype}")
+    if idx.ndim > 1:
+        raise error(f"{op}(): Index is supposed to be a vector (or a scalar), got shape "
+                    f"{tuple(idx.shape)}")
+    return idx.reshape(-1)
+
+
+def _along(input: Tensor, dim: int, idx: Any, op: str, negative: bool,
+           error: type[Exception] = RuntimeError) -> tuple[Any, ...]:
+    """The key input[..., idx, ...] (idx at ``dim``), bounds checked (negative: wrapped)."""
+    dim = wrap_dim(dim, input._data.ndim, op)
+    n = input._data.shape[dim] if input._data.ndim else 1
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if hi >= n or lo < (-n if negative else 0):
+            bad = hi if hi >= n else lo
+            raise error(f"{op}(): index {bad} is out of bounds for dimension {dim} with size {n}")
+    return (slice(None),) * dim + (idx % n if negative and idx.size else idx,)
+
+
+def _source(input: Tensor, dim: int, idx: Any, source: Any, op: str) -> Tensor:
+    """Check ``source`` against input and index: same dtype and number of dims, len(index) at
+    dim, input's sizes elsewhere."""
+    if not isinstance(source, Tensor):
+        raise TypeError(f"{op}(): source must be a Tensor, got {type(source).__name__}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{op}(): self ({input.dtype}) and source ({source.dtype}) must have "
+                           f"the same scalar type")
+    ishape, sshape = input._data.shape, source._data.shape
+    d = wrap_dim(dim, len(ishape), op)
+    if max(len(sshape), 1) != max(len(ishape), 1) or any(
+            a != b for k, (a, b) in enumerate(zip(ishape, sshape, strict=False)) if k != d):
+        raise RuntimeError(f"{op}(): source tensor shape must match self tensor shape, excluding "
+                           f"the specified dimension. Got self.shape = {list(ishape)} "
+                           f"source.shape = {list(sshape)}")
+    n = sshape[d] if sshape else 1
+    if n != idx.size:
+        raise RuntimeError(f"{op}(): Number of indices ({idx.size}) should be equal to "
+                           f"source.size(dim): ({n}), for dim: {dim}")
+    return source
+
+
+def _index_write(input: Tensor, dim: int, index: Tensor, source: Any, op: str,
+                 accumulate: bool, negative: bool, error: type[Exception]) -> Tensor:
+    idx = _vector_index(index, op)
+    flat = input._data.ndim == 0  # a 0-d tensor is indexed as a 1-element vector
+    x = input.reshape(1) if flat else input
+    if isinstance(source, Tensor):
+        source = _source(input, dim, idx, source, op)
+        source = source.reshape(-1) if flat else source
+    key = _along(x, dim, idx, op, negative, error)
+    out = IndexPut.apply(x, key, source, accumulate, False)
+    return out.reshape(()) if flat else out
+
+
+@tensor_method("index_add")
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
+              alpha: float = 1) -> Tensor:
+    """A copy of input with input[..., index[i], ...] += alpha * source[..., i, ...] along dim
+    (repeated indices add up)."""
+    if alpha != 1 and isinstance(source, Tensor):
+        _source(input, dim, _vector_index(index, "index_add_"), source, "index_add_")
+        source = source * alpha
+    return _index_write(input, dim, index, source, "index_add_", True, False, RuntimeError)
+
+
+@tensor_method("index_copy")
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """A copy of input with input[..., index[i], ...] = source[..., i, ...] along dim."""
+    return _index_write(input, dim, index, source, "index_copy_", False, False, IndexError)
+
+
+@tensor_method("index_fill")
+def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+    """A copy of input with the slices input[..., index[i], ...] along dim set to ``value`` (a
+    number or a 0-d tensor; its gradient is the sum of g over the filled positions)."""
+    if isinstance(value, Tensor) and value._data.ndim != 0:
+        raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value._data.ndim} dimension(s).")
+    if not isinstance(value, Tensor | int | float | bool | xp.number | xp.bool_):
+        raise TypeError(f"index_fill(): value must be a number or a 0-d tensor, got "
+                        f"{type(value).__name__}")
+    if isinstance(index, Tensor) and index._data.ndim > 1:
+        raise RuntimeError(f"index_fill(): Index has to be a vector/scalar, got shape "
+                           f"{tuple(index.shape)}")
+    idx = _vector_index(index, "index_fill")
+    flat = input._data.ndim == 0
+    x = input.reshape(1) if flat else input
+    key = _along(x, dim, idx, "index_fill", True, IndexError)
+    # each position once: a repeated index must not count value's gradient twice
+    key = (*key[:-1], xp.unique(key[-1]))
+    out = IndexPut.apply(x, key, value, False, False)
+    return out.reshape(()) if flat else out
+
+
+# ----- masks -------------------------------------------------------------------------------------
+def _bool_mask(mask: Any, op: str) -> Tensor:
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"{op}: mask must be a Tensor, got {type(mask).__name__}")
+    if mask._data.dtype != xp.bool_:
+        raise RuntimeError(f"{op}: expected BoolTensor for mask, got {mask.dtype}")
+    return mask
+
+
+def _broadcast(op: str, *ts: Tensor) -> tuple[int, ...]:
+    try:
+        return xp.broadcast_shapes(*(t._data.shape for t in ts))
+    except ValueError:
+        shown = " and ".join(str(tuple(t.shape)) for t in ts)
+        raise RuntimeError(f"{op}: shapes {shown} cannot be broadcast together") from None
+
+
+@tensor_method("masked_select")
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The elements of input where mask is True (both broadcast), as a 1-D tensor."""
+    mask = _bool_mask(mask, "masked_select")
+    shape = _broadcast("masked_select", input, mask)
+    m = xp.broadcast_to(mask._data, shape)
+    return Index.apply(input.expand(shape), (m,), False)
+
+
+@tensor_method("masked_scatter")
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """A copy of input (broadcast with mask) whose elements where mask is True are the first
+    elements of source, in row-major order."""
+    mask = _bool_mask(mask, "masked_scatter")
+    if not isinstance(source, Tensor):
+        raise TypeError(f"masked_scatter: source must be a Tensor, got {type(source).__name__}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
+                           f"got {input.dtype} and {source.dtype}")
+    shape = _broadcast("masked_scatter", input, mask)
+    m = xp.broadcast_to(mask._data, shape)
+    count = int(m.sum())
+    if source._data.size < count:
+        raise RuntimeError(f"masked_scatter: Number of elements of source ({source._data.size}, "
+                           f"shape {tuple(source.shape)}) < number of ones in mask ({count})")
+    values = Slice.apply(source.reshape(-1), (slice(0, count),), True)
+    return IndexPut.apply(input.expand(shape), (m,), values, False, False)
+
+
+@tensor_method("nonzero")
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
+    """The indices of the nonzero elements: an int64 (count, ndim) tensor, or (as_tuple) one
+    1-D tensor per dimension (a 0-d input counts as 1-D there)."""
+    a = input._data
+    if as_tuple:
+        return tuple(Tensor._make(i.astype(xp.int64), False, None)
+                     for i in xp.nonzero(a.reshape(-1) if a.ndim == 0 else a))
+    return Tensor._make(xp.argwhere(a).astype(xp.int64), False, None)
+
+
+@tensor_method("argwhere")
+def argwhere(input: Tensor) -> Tensor:
+    """The indices of the nonzero elements, an int64 (count, ndim) tensor (nonzero's)."""
+    return nonzero(input)
+
+
+# ----- take --------------------------------------------------------------------------------------
+def _long_index(index: Any, op: str) -> Any:
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}: index must be a Tensor, got {type(index).__name__}")
+    if index._data.dtype != xp.int64:
+        raise RuntimeError(f"{op}: Expected a long tensor for index, but got {index.dtype}")
+    return index._data
+
+
+@tensor_method("take")
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """input.flatten()[index], shaped like index (negative indices count from the end)."""
+    idx = _long_index(index, "take()")
+    n = input._data.size
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        bad = int(idx.max() if idx.max() >= n else idx.min())
+        raise IndexError(f"take(): out of range: tried to access index {bad} on a tensor of {n} "
+                         f"elements.")
+    return Index.apply(input.reshape(-1), (idx,), False)
+
+
+@tensor_method("take_along_dim")
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """out[..., i, ...] = input[..., indices[..., i, ...], ...] along dim, input and indices
+    broadcast over the other dims (dim None: of the flattened input)."""
+    idx = _long_index(indices, "take_along_dim()")
+    if dim is None:
+        return take_along_dim(input.reshape(-1), indices.reshape(-1), 0)
+    nd = input._data.ndim
+    if idx.ndim != nd:
+        raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
+                           f"dimensions, but got {nd} dimensions for input, and {idx.ndim} "
+                           f"dimensions for indices")
+    d = wrap_dim(dim, nd, "take_along_dim")
+    if nd == 0:
+        return take(input, indices)
+    ishape = list(input._data.shape)
+    jshape = list(idx.shape)
+    ishape[d] = jshape[d] = 1
+    try:
+        common = list(xp.broadcast_shapes(tuple(ishape), tuple(jshape)))
+    except ValueError:
+        raise RuntimeError(f"take_along_dim(): input {tuple(input.shape)} and indices "
+                           f"{tuple(idx.shape)} cannot be broadcast apart from dimension {d}"
+                           ) from None
+    n = input._data.shape[d]
+    x = input.expand(*common[:d], n, *common[d + 1:])
+    idx = xp.broadcast_to(idx, (*common[:d], idx.shape[d], *common[d + 1:]))
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        bad = int(idx.max() if idx.max() >= n else idx.min())
+        raise IndexError(f"take_along_dim(): index {bad} is out of bounds for dimension {d} "
+                         f"with size {n}")
+    return Index.apply(x, _along_dim_key(idx % max(n, 1), d), False)
+
+
+# ----- scatter_reduce --------------------------------------------------------------------------
+_REDUCE_UFUNC = {"sum": xp.add, "prod": xp.multiply, "mean": xp.add, "amax": xp.maximum,
+                 "amin": xp.minimum}
+
+
+def _identity(reduce: str, dtype: Any) -> Any:
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    big = xp.inf if dtype.kind == "f" else (xp.iinfo(dtype).max if dtype.kind in "iu" else True)
+    low = -xp.inf if dtype.kind == "f" else (xp.iinfo(dtype).min if dtype.kind in "iu" else False)
+    return low if reduce == "amax" else big
+
+
+class ScatterReduce(Function):
+    """out = input with out[key_i] = reduce(input[key_i] (include_self), the src_j sent there),
+    key_i from the index along dim (scatter's). Gradients as PyTorch's scatter_reduce_backward:
+    sum: g and g[key]; mean: g / N; amax/amin: g split evenly among the elements (self and src)
+    equal to the result; prod: g * result / x, with the zeros handled exactly."""
+
+    save_output = True
+
+    @staticmethod
+    def forward(ctx: Node, x: Tensor, src: Tensor, key: tuple[Any, ...], reduce: str,
+                include_self: bool) -> Any:
+        a, v = x._data, src._data
+        out = a.copy()
+        if not include_self:
+            out[key] = _identity(reduce, a.dtype)
+        _REDUCE_UFUNC[reduce].at(out, key, v)
+        count = None
+        if reduce == "mean":
+            count = xp.full(a.shape, 1 if include_self else 0, a.dtype)
+            xp.add.at(count, key, 1)
+            count[count == 0] = 1
+            out = out / count if a.dtype.kind == "f" else out // count
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(x, src)
+            ctx.key, ctx.reduce, ctx.include_self, ctx.count = key, reduce, include_self, count
+        return out
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None, None, None, None]:
+        x, src = ctx.saved_tensors
+        key, reduce = ctx.key, ctx.reduce
+
+        def const(a: Any) -> Tensor:
+            return Tensor._make(a, False, None)
+
+        def gather(t: Tensor) -> Tensor:
+            return Index.apply(t, key, False)
+
+        if reduce == "sum":
+            gx, gs = g, gather(g)
+        elif reduce == "mean":
+            gx = g / const(ctx.count)
+            gs = gather(gx)
+        elif reduce in ("amax", "amin"):
+            out = ctx.output._data
+            self_is = (x._data == out).astype(out.dtype)
+            src_is = (src._data == out[key]).astype(out.dtype)
+            n = self_is.copy()
+            xp.add.at(n, key, src_is)  # how many elements (self and src) attain the result
+            split = g / const(n)
+            gx, gs = split * const(self_is), gather(split) * const(src_is)
+        else:  # prod: d/dx_i of a product is the product of the others
+            out = ctx.output
+            nonzero_x = Where.apply(const(x._data == 0), 1.0, x)
+            gx = g * ScatterReduce.apply(nonzero_x, src, key, "prod", ctx.include_self) / nonzero_x
+            src_zero = src._data == 0
+            zeros = xp.zeros(x._data.shape, out._data.dtype)
+            xp.add.at(zeros, key, src_zero)
+            single = src_zero & (zeros[key] == 1)  # the only zero sent to its position
+            without = ScatterReduce.apply(x, Where.apply(const(single), 1.0, src), key, "prod",
+                                          ctx.include_self)
+            gs = Where.apply(const(single), gather(g * without),
+                             gather(g * out) / Where.apply(const(src_zero), 1.0, src))
+        if not ctx.include_self:  # the scattered positions never read self
+            gx = IndexPut.apply(gx, key, 0.0, False, False)
+        return gx, gs, None, None, None
+
+
+def _scatter_reduce_key(input: Tensor, dim: int, index: Tensor, src: Tensor, op: str
+                        ) -> tuple[Tensor, Tensor, tuple[Any, ...], bool]:
+    """(input, src, key, flat): 0-d operands as 1-element vectors, src cut to index's shape."""
+    idx = _index_array(index, op)
+    if not isinstance(src, Tensor):
+        raise TypeError(f"{op}: src must be a Tensor, got {type(src).__name__}")
+    if src._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{op}: Expected self.dtype to be equal to src.dtype, got "
+                           f"{input.dtype} and {src.dtype}")
+    flat = input._data.ndim == 0
+    if flat or idx.ndim == 0 or src._data.ndim == 0:
+        if max(input._data.ndim, 1) != max(idx.ndim, 1):
+            _scatter_gather_key(input, dim, idx, op)  # raises the ndim error
+        wrap_dim(dim, 1, op)
+        input, src, idx, dim = _as_1d(input), _as_1d(src), idx.reshape(-1), 0
+    if src._data.ndim != idx.ndim:
+        raise RuntimeError(f"{op}: index {tuple(idx.shape)} and src {tuple(src.shape)} must "
+                           f"have the same number of dimensions")
+    key = _scatter_gather_key(input, dim, idx, op, src._data.shape)
+    if src._data.shape != idx.shape:
+        src = src[tuple(slice(0, n) for n in idx.shape)]  # only src[:index.shape] is read
+    return input, src, key, flat
+
+
+@tensor_method("scatter_reduce")
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    """A copy of input where each position that index sends src elements to (along dim, as
+    scatter) holds reduce('sum', 'prod', 'mean', 'amax' or 'amin') of them, and of its own
+    value when include_self. Integer 'mean' rounds down."""
+    if reduce not in _REDUCE_UFUNC:
+        raise RuntimeError(f"scatter_reduce(): reduce argument must be either sum, prod, mean, "
+                           f"amax or amin, got {reduce}")
+    x, s, key, flat = _scatter_reduce_key(input, dim, index, src, "scatter_reduce")
+    out = ScatterReduce.apply(x, s, key, reduce, bool(include_self))
+    return out.reshape(()) if flat else out
+
+
 __all__ = [
-    "gather", "index_put", "index_select", "one_hot", "scatter", "scatter_add", "select",
+    "argwhere", "gather", "index_add", "index_copy", "index_fill", "index_put", "index_select",
+    "masked_scatter", "masked_select", "nonzero", "one_hot", "scatter", "scatter_add",
+    "scatter_reduce", "select", "take", "take_along_dim",
 ]

@@ -20,8 +20,20 @@ from chainrule.tensor import backend
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node, replay_view
 from chainrule.tensor.ops._util import Operand, check_operand, shape_str
-from chainrule.tensor.ops.elementwise import add, clamp, div, mul, sub, where
-from chainrule.tensor.ops.index import _index_error, index_put, normalize_key
+from chainrule.tensor.ops.elementwise import Where, add, clamp, div, mul, sub, where
+from chainrule.tensor.ops.index import (
+    _index_error,
+    index_add,
+    index_copy,
+    index_fill,
+    index_put,
+    masked_scatter,
+    normalize_key,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+)
+from chainrule.tensor.ops.movement import tril, triu
 from chainrule.tensor.tensor import Tensor, tensor_method, zeros_like
 
 
@@ -302,6 +314,124 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
             f"{self.dtype!r}"
         ) from None
     self._version_counter.value += 1
+
+
+# ----- in-place forms of index, scatter and triangle ops ---------------------------------------
+# Each checks that self may be written, computes the out-of-place op and writes the result into
+# self's storage (Tensor._inplace_update: the version bump, and self takes the result's history
+# when it requires grad). Without a graph that costs one temporary, as the result is computed
+# before the write.
+def _write_result(self: Tensor, op: str, fn: Any, *args: Any, **kwargs: Any) -> Tensor:
+    self._check_inplace(op)
+    return self._inplace_update(fn(self, *args, **kwargs), op)
+
+
+@tensor_method("index_add_")
+def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *,
+               alpha: float = 1) -> Tensor:
+    """self[..., index[i], ...] += alpha * source[..., i, ...] along dim, in place."""
+    return _write_result(self, "index_add_", index_add, dim, index, source, alpha=alpha)
+
+
+@tensor_method("index_copy_")
+def index_copy_(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """self[..., index[i], ...] = source[..., i, ...] along dim, in place."""
+    return _write_result(self, "index_copy_", index_copy, dim, index, source)
+
+
+@tensor_method("index_fill_")
+def index_fill_(self: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+    """self[..., index[i], ...] = value along dim, in place."""
+    return _write_result(self, "index_fill_", index_fill, dim, index, value)
+
+
+@tensor_method("masked_scatter_")
+def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """self[mask] = the first elements of source (mask broadcast to self's shape), in place."""
+    return _write_result(self, "masked_scatter_", masked_scatter, mask, source)
+
+
+_LEGACY_REDUCE = {"add": "sum", "multiply": "prod"}
+
+
+def _scatter_legacy(self: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None
+                    ) -> Tensor:
+    if reduce is None:
+        return scatter(self, dim, index, src)
+    if reduce not in _LEGACY_REDUCE:
+        raise RuntimeError(f"scatter_: reduce argument must be either add or multiply, got "
+                           f"{reduce!r}")
+    if not isinstance(src, Tensor):  # a number: every index position sends it
+        idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
+        src = Tensor._make(xp.full(idx.shape, src, self._data.dtype), False, None)
+    return scatter_reduce(self, dim, index, src, _LEGACY_REDUCE[reduce])
+
+
+@tensor_method("scatter_")
+def scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = None, *,
+             reduce: str | None = None) -> Tensor:
+    """self[index[i][j]][j] = src[i][j] (dim=0; src a tensor or a number), in place; reduce=
+    'add' or 'multiply' (PyTorch's deprecated argument) combines instead of writing."""
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter_: give src (a tensor) or value (a number)")
+    return _write_result(self, "scatter_", _scatter_legacy, dim, index, src, reduce)
+
+
+@tensor_method("scatter_add_")
+def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """self[index[i][j]][j] += src[i][j] (dim=0), in place; repeated indices add up."""
+    return _write_result(self, "scatter_add_", scatter_add, dim, index, src)
+
+
+@tensor_method("scatter_reduce_")
+def scatter_reduce_(self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                    include_self: bool = True) -> Tensor:
+    """scatter_reduce, in place."""
+    return _write_result(self, "scatter_reduce_", scatter_reduce, dim, index, src, reduce,
+                         include_self=include_self)
+
+
+@tensor_method("tril_")
+def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """Zero the elements above the ``diagonal``-th diagonal of the last two dims, in place."""
+    return _write_result(self, "tril_", tril, diagonal)
+
+
+@tensor_method("triu_")
+def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """Zero the elements below the ``diagonal``-th diagonal of the last two dims, in place."""
+    return _write_result(self, "triu_", triu, diagonal)
+
+
+@tensor_method("fill_diagonal_")
+def fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """Set self[i, i, ..., i] = fill_value, in place (all dims of one size when ndim > 2); a
+    tall matrix's diagonal restarts every ncols + 1 rows when ``wrap``."""
+    shape = self._data.shape
+    if len(shape) < 2:
+        raise RuntimeError(f"fill_diagonal_: dimensions must larger than 1, got shape "
+                           f"{tuple(shape)}")
+    if len(shape) > 2 and len(set(shape)) > 1:
+        raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal length, got "
+                           f"shape {tuple(shape)}")
+    if not isinstance(fill_value, int | float | bool | xp.number | xp.bool_):
+        raise TypeError(f"fill_diagonal_: fill_value must be a number, got "
+                        f"{type(fill_value).__name__}")
+    self._check_inplace("fill_diagonal_")
+    on = xp.zeros(shape, bool)
+    xp.fill_diagonal(on, True, wrap=bool(wrap))
+    if _records(self, None):
+        value = xp.asarray(fill_value, self._data.dtype)
+        return self._inplace_update(Where.apply(Tensor._make(on, False, None), value, self),
+                                    "fill_diagonal_")
+    try:
+        self._data[on] = fill_value
+    except ValueError as e:
+        raise _write_error(self, fill_value, "fill_diagonal_", e) from None
+    self._version_counter.value += 1
+    return self
 
 
 __all__: list[str] = []

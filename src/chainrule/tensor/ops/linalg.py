@@ -12,7 +12,7 @@ from typing import Any
 
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
-from chainrule.tensor.ops._util import check_operand
+from chainrule.tensor.ops._util import check_operand, wrap_dim
 from chainrule.tensor.ops.index import IndexGrad, _put_into_zeros
 from chainrule.tensor.tensor import Tensor, tensor_method
 
@@ -318,4 +318,222 @@ def _promote_operands(ops: list[Tensor]) -> list[Tensor]:
     return [x if x._data.dtype == target else x.to(dtype=target) for x in ops]
 
 
-__all__ = ["bmm", "dot", "einsum", "matmul", "mm", "mv", "outer"]
+# ----- inverse, det, trace ---------------------------------------------------------------------
+def _square_float(a: Tensor, op: str) -> None:
+    _need_tensors(op, a)
+    shape = a._data.shape
+    if len(shape) < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions (got shape "
+                           f"{tuple(shape)}).")
+    if shape[-1] != shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
+                           f"{shape[-2]} by {shape[-1]} matrices")
+    if a._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
+                           f"{a.dtype}")
+
+
+class Inverse(Function):
+    """Y = A^-1 (batched): dA = -Y^T G Y^T."""
+
+    save_output = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        try:
+            return xp.linalg.inv(a._data)
+        except xp.linalg.LinAlgError:
+            raise RuntimeError(f"linalg.inv: the input matrix of shape {tuple(a.shape)} is "
+                               f"singular: the inversion could not be completed") from None
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        y = ctx.output
+        return -(y.mT @ g @ y.mT)
+
+
+@tensor_method("inverse")
+def inverse(input: Tensor) -> Tensor:
+    """The inverse of each square matrix in the last two dims (RuntimeError when singular)."""
+    _square_float(input, "linalg.inv")
+    return Inverse.apply(input)
+
+
+class Det(Function):
+    """d = det(A) (batched): dA = g d A^-T. Uses the inverse: a singular A has no gradient here
+    (PyTorch's goes through an SVD)."""
+
+    save_output = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        ctx.save_for_backward(a)
+        return xp.linalg.det(a._data)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        scale = (g * ctx.output)[..., None, None]
+        return scale * inverse(a).mT
+
+
+@tensor_method("det")
+def det(input: Tensor) -> Tensor:
+    """The determinant of each square matrix in the last two dims."""
+    _square_float(input, "linalg.det")
+    return Det.apply(input)
+
+
+@tensor_method("trace")
+def trace(input: Tensor) -> Tensor:
+    """sum_i A_ii of a matrix (integer inputs give int64, as sum)."""
+    _need_tensors("trace", input)
+    if input._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim "
+                           f"{input._data.ndim} (shape {tuple(input.shape)})")
+    return input.diagonal().sum()
+
+
+# ----- addmm and friends: beta * input + alpha * product --------------------------------------
+def _add_scaled(op: str, input: Tensor, prod: Tensor, beta: float, alpha: float) -> Tensor:
+    """beta * input + alpha * prod, input broadcast to prod's shape; beta = 0 ignores input's
+    values (nan and inf too), as PyTorch."""
+    _need_tensors(op, input)
+    if input._data.dtype != prod._data.dtype:
+        raise RuntimeError(f"{op}: self and mat2 must have the same dtype, but got "
+                           f"{input.dtype} and {prod.dtype}")
+    try:
+        xp.broadcast_to(xp.empty(input._data.shape, bool), prod._data.shape)
+    except ValueError:
+        raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} cannot be broadcast to "
+                           f"the product's shape {tuple(prod.shape)}") from None
+    if alpha != 1:
+        prod = prod * alpha
+    if beta == 0:
+        return prod
+    return prod + (input if beta == 1 else input * beta)
+
+
+def _matrix(x: Any, name: str, op: str, nd: int = 2) -> None:
+    _need_tensors(op, x)
+    if x._data.ndim != nd:
+        what = {1: "a vector", 2: "a matrix", 3: "a 3D tensor"}[nd]
+        raise RuntimeError(f"{op}: {name} must be {what}, got {x._data.ndim}-D tensor of shape "
+                           f"{tuple(x.shape)}")
+
+
+def _check_product(a: Tensor, b: Tensor, op: str) -> None:
+    if a._data.shape[-1] != b._data.shape[-2 if b._data.ndim > 1 else 0]:
+        shown = "x".join(map(str, a._data.shape)), "x".join(map(str, b._data.shape))
+        raise RuntimeError(f"{op}: shapes cannot be multiplied ({shown[0]} and {shown[1]})")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"{op}: expected the operands to have the same dtype, but got "
+                           f"{a.dtype} and {b.dtype}")
+
+
+@tensor_method("addmm")
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1,
+          alpha: float = 1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2), input broadcast to (n, p)."""
+    _matrix(mat1, "mat1", "addmm")
+    _matrix(mat2, "mat2", "addmm")
+    _check_product(mat1, mat2, "addmm")
+    return _add_scaled("addmm", input, Matmul.apply(mat1, mat2), beta, alpha)
+
+
+@tensor_method("addmv")
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: float = 1,
+          alpha: float = 1) -> Tensor:
+    """beta * input + alpha * (mat @ vec), input broadcast to (n,)."""
+    _matrix(mat, "mat", "addmv")
+    _matrix(vec, "vec", "addmv", 1)
+    _check_product(mat, vec, "addmv")
+    return _add_scaled("addmv", input, Matmul.apply(mat, vec), beta, alpha)
+
+
+def _batches(b1: Tensor, b2: Tensor, op: str) -> None:
+    _matrix(b1, "batch1", op, 3)
+    _matrix(b2, "batch2", op, 3)
+    if b1._data.shape[0] != b2._data.shape[0]:
+        raise RuntimeError(f"{op}: batch1 and batch2 must have the same number of batches, got "
+                           f"{b1._data.shape[0]} and {b2._data.shape[0]} (shapes "
+                           f"{tuple(b1.shape)} and {tuple(b2.shape)})")
+    _check_product(b1, b2, op)
+
+
+@tensor_method("baddbmm")
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
+            alpha: float = 1) -> Tensor:
+    """beta * input + alpha * (batch1 @ batch2) for (b, n, m) @ (b, m, p) batches."""
+    _batches(batch1, batch2, "baddbmm")
+    return _add_scaled("baddbmm", input, Matmul.apply(batch1, batch2), beta, alpha)
+
+
+@tensor_method("addbmm")
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
+           alpha: float = 1) -> Tensor:
+    """beta * input + alpha * sum_b batch1[b] @ batch2[b], an (n, p) result."""
+    _batches(batch1, batch2, "addbmm")
+    prod = einsum("bij,bjk->ik", batch1, batch2)
+    return _add_scaled("addbmm", input, prod, beta, alpha)
+
+
+# ----- kron, tensordot ---------------------------------------------------------------------------
+@tensor_method("kron")
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    """The Kronecker product: out[i * m + j] = a[i] b[j] in every dimension (the shorter shape
+    padded with leading 1s)."""
+    _need_tensors("kron", input, other)
+    nd = max(input._data.ndim, other._data.ndim)
+    sa = (1,) * (nd - input._data.ndim) + input._data.shape
+    sb = (1,) * (nd - other._data.ndim) + other._data.shape
+    a = input.reshape(tuple(n for s in sa for n in (s, 1)))
+    b = other.reshape(tuple(n for s in sb for n in (1, s)))
+    return (a * b).reshape(tuple(p * q for p, q in zip(sa, sb, strict=True)))
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    """sum over the paired dims of a * b: dims an int n (a's last n with b's first n) or a pair
+    of dim lists; the result has a's free dims, then b's."""
+    _need_tensors("tensordot", a, b)
+    na, nb = a._data.ndim, b._data.ndim
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int | xp.integer):
+        n = int(dims)
+        if n < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={n}")
+        if n > min(na, nb):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={n} "
+                               f"(shapes {tuple(a.shape)} and {tuple(b.shape)})")
+        da, db = list(range(na - n, na)), list(range(n))
+        shown_a, shown_b = [d - na for d in da], db
+    else:
+        if len(dims) != 2:
+            raise RuntimeError(f"tensordot: dims must be an int or a pair of dim lists, got "
+                               f"{dims}")
+        da, db = ([d] if isinstance(d, int | xp.integer) else list(d) for d in dims)
+        if len(da) != len(db):
+            raise RuntimeError(f"tensordot: both dimension lists should have same length, got "
+                               f"{da} and {db}")
+        shown_a, shown_b = da, db
+        da = [wrap_dim(d, na, "tensordot") for d in da]
+        db = [wrap_dim(d, nb, "tensordot") for d in db]
+    for i, (p, q) in enumerate(zip(da, db, strict=True)):
+        if a._data.shape[p] != b._data.shape[q]:
+            raise RuntimeError(f"tensordot: contracted dimensions need to match, but first has "
+                               f"size {a._data.shape[p]} in dim {shown_a[i]} and second has "
+                               f"size {b._data.shape[q]} in dim {shown_b[i]}")
+    if len(set(da)) != len(da) or len(set(db)) != len(db):
+        raise RuntimeError(f"tensordot: a dim is repeated in dims ({da}, {db})")
+    sa = _LETTERS[:na]
+    sb = [sa[da[db.index(k)]] if k in db else _LETTERS[na + k] for k in range(nb)]
+    out = "".join(c for k, c in enumerate(sa) if k not in da) + "".join(
+        c for k, c in enumerate(sb) if k not in db)
+    return einsum(f"{sa},{''.join(sb)}->{out}", a, b)
+
+
+__all__ = [
+    "addbmm", "addmm", "addmv", "baddbmm", "bmm", "det", "dot", "einsum", "inverse", "kron",
+    "matmul", "mm", "mv", "outer", "tensordot", "trace",
+]

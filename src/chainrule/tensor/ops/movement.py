@@ -16,6 +16,7 @@ from typing import Any
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import wrap_dim, wrap_dims
+from chainrule.tensor.ops.elementwise import Where
 from chainrule.tensor.ops.index import IndexPut, Slice, index_select
 from chainrule.tensor.tensor import Tensor, tensor_method
 
@@ -609,10 +610,386 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     return IndexPut.apply(filled, at, x, False, True)
 
 
+# ----- diagonals, triangles ------------------------------------------------------------------
+def _diagonal_view(a: Any, offset: int, d1: int, d2: int) -> Any:
+    """The diagonal a[..., i, ..., i + offset, ...] of dims d1, d2 as the last dim of a strided
+    view of ``a`` (writable when ``a`` is, unlike NumPy's read-only ``diagonal``)."""
+    shape, strides = a.shape, a.strides
+    n1, n2 = shape[d1], shape[d2]
+    length = max(min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2), 0)
+    rest = [k for k in range(a.ndim) if k not in (d1, d2)]
+    start = a
+    if length:  # step to the diagonal's first element
+        first = [slice(None)] * a.ndim
+        first[d2 if offset >= 0 else d1] = slice(abs(offset), None)
+        start = a[tuple(first)]
+    return xp.lib.stride_tricks.as_strided(
+        start, (*(shape[k] for k in rest), length),
+        (*(strides[k] for k in rest), strides[d1] + strides[d2]),
+        writeable=a.flags.writeable)
+
+
+class Diagonal(Function):
+    """y[..., i] = x[..., i, ..., i + offset, ...] (dims d1, d2): a view of x. Its adjoint
+    writes g back on the diagonal of zeros (DiagonalEmbed)."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, offset: int, d1: int, d2: int) -> Any:
+        ctx.in_shape = a._data.shape
+        ctx.diag = (offset, d1, d2)
+        return _diagonal_view(a._data, offset, d1, d2)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
+        return DiagonalEmbed.apply(g, ctx.in_shape, *ctx.diag), None, None, None
+
+
+class DiagonalEmbed(Function):
+    """y = zeros(shape) with its diagonal (offset, d1, d2) = v; dv = the diagonal of g."""
+
+    @staticmethod
+    def forward(ctx: Node, v: Tensor, shape: tuple[int, ...], offset: int, d1: int,
+                d2: int) -> Any:
+        ctx.diag = (offset, d1, d2)
+        out = xp.zeros(shape, v._data.dtype)
+        _diagonal_view(out, offset, d1, d2)[...] = v._data
+        return out
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None, None]:
+        return Diagonal.apply(g, *ctx.diag), None, None, None, None
+
+
+def _diag_dims(dim1: int, dim2: int, ndim: int, op: str) -> tuple[int, int]:
+    d1, d2 = wrap_dim(dim1, ndim, op), wrap_dim(dim2, ndim, op)
+    if d1 == d2:
+        raise RuntimeError(f"{op}: diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
+
+@tensor_method("diagonal")
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """A view of the diagonal input[..., i, ..., i + offset, ...] of dims dim1 and dim2, as the
+    last dimension (offset > 0: above the main diagonal)."""
+    if input._data.ndim < 2:
+        raise RuntimeError(f"diagonal: expected a tensor with at least 2 dimensions, got shape "
+                           f"{tuple(input.shape)}")
+    d1, d2 = _diag_dims(dim1, dim2, input._data.ndim, "diagonal")
+    return Diagonal.apply(input, int(offset), d1, d2)
+
+
+@tensor_method("diag_embed")
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Zeros whose diagonal (offset, dims dim1 and dim2 of the result) holds input's last
+    dimension: diagonal(diag_embed(x, o, d1, d2), o, d1, d2) == x."""
+    nd = input._data.ndim + 1
+    d1, d2 = _diag_dims(dim1, dim2, nd, "diag_embed")
+    offset = int(offset)
+    lead = input._data.shape[:-1] if input._data.ndim else ()
+    n = (input._data.shape[-1] if input._data.ndim else 1) + abs(offset)
+    rest = iter(lead)
+    shape = tuple(n if k in (d1, d2) else next(rest) for k in range(nd))
+    return DiagonalEmbed.apply(input if input._data.ndim else input.reshape(1), shape, offset, d1,
+                               d2)
+
+
+@tensor_method("diag")
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """1-D input: the square matrix with input on its ``diagonal``-th diagonal; 2-D input: a copy
+    of that diagonal."""
+    nd = input._data.ndim
+    if nd == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if nd == 2:
+        return Diagonal.apply(input, int(diagonal), 0, 1).clone()
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D (shape "
+                       f"{tuple(input.shape)})")
+
+
+def _triangle(input: Tensor, diagonal: int, lower: bool, op: str) -> Tensor:
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions, got shape "
+                           f"{tuple(shape)}")
+    n, m = shape[-2:]
+    keep = xp.tri(n, m, diagonal, dtype=bool) if lower else ~xp.tri(n, m, diagonal - 1, dtype=bool)
+    # a selection, not a product with the mask: inf and nan outside the triangle become 0
+    return Where.apply(Tensor._make(keep, False, None), input, xp.zeros((), input._data.dtype))
+
+
+@tensor_method("tril")
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dims: x[..., i, j] where j <= i + diagonal, else 0."""
+    return _triangle(input, int(diagonal), True, "tril")
+
+
+@tensor_method("triu")
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dims: x[..., i, j] where j >= i + diagonal, else 0."""
+    return _triangle(input, int(diagonal), False, "triu")
+
+
+# ----- flips, rotations, rolls ---------------------------------------------------------------
+@tensor_method("fliplr")
+def fliplr(input: Tensor) -> Tensor:
+    """A copy with dim 1 reversed (left/right)."""
+    if input._data.ndim < 2:
+        raise RuntimeError(f"fliplr: Input must be >= 2-d, got shape {tuple(input.shape)}")
+    return Flip.apply(input, (1,))
+
+
+@tensor_method("flipud")
+def flipud(input: Tensor) -> Tensor:
+    """A copy with dim 0 reversed (up/down)."""
+    if input._data.ndim < 1:
+        raise RuntimeError("flipud: Input must be >= 1-d, got a 0-d tensor")
+    return Flip.apply(input, (0,))
+
+
+class _PermuteOwned(Permute):
+    """A permutation of a fresh intermediate that only the result uses: not a view (as the
+    in-place transpose_ that PyTorch's rot90 applies to its flip)."""
+
+    is_view = False
+
+
+@tensor_method("rot90")
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """A copy rotated by k * 90 degrees in the plane of ``dims``, from dims[0] towards dims[1]."""
+    dims = tuple(dims)
+    nd = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = {len(dims)}")
+    if nd < 2:
+        raise RuntimeError(f"rot90: expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = wrap_dim(dims[0], nd, "rot90"), wrap_dim(dims[1], nd, "rot90")
+    if d0 == d1:
+        raise RuntimeError(f"rot90: expected rotation dims to be different, but got dim0 = "
+                           f"{dims[0]} and dim1 = {dims[1]}")
+    k = int(k) % 4
+    if k == 0:
+        return input.clone()
+    if k == 2:
+        return Flip.apply(input, tuple(sorted((d0, d1))))
+    order = list(range(nd))
+    order[d0], order[d1] = d1, d0
+    return _PermuteOwned.apply(Flip.apply(input, (d1 if k == 1 else d0,)), tuple(order))
+
+
+@tensor_method("roll")
+def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None
+         ) -> Tensor:
+    """A copy with elements shifted cyclically: out[(i + shift) % n] = x[i] along each dim (all
+    elements in flattened order when dims is None)."""
+    shifts_t = (shifts,) if isinstance(shifts, int | xp.integer) else tuple(shifts)
+    dims_t = () if dims is None else (dims,) if isinstance(dims, int | xp.integer) else tuple(dims)
+    if len(shifts_t) != len(dims_t) and not (dims is None and len(shifts_t) == 1):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts_t)}, "
+                           f"dims:{len(dims_t)}")
+    if dims is None:
+        return roll(input.flatten(), shifts_t[0], 0).view(input._data.shape)
+    out = input
+    for s, d in zip(shifts_t, dims_t, strict=True):
+        d = wrap_dim(d, input._data.ndim, "roll")
+        n = input._data.shape[d] if input._data.ndim else 1
+        s = int(s) % n if n else 0
+        if s:  # the last s elements move to the front
+            out = cat([_slab(out, d, n - s, n), _slab(out, d, 0, n - s)], d)
+    return out.clone() if out is input else out
+
+
+@tensor_method("repeat_interleave")
+def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Each slice along ``dim`` repeated repeats[i] times in place (dim None: of the flattened
+    input). With a single integer tensor argument: arange(n) repeated input[i] times."""
+    if repeats is None:  # repeat_interleave(repeats): the indices, repeated
+        counts = input
+        input = Tensor._make(xp.arange(counts._data.shape[0] if counts._data.ndim else 1,
+                                       dtype=xp.int64), False, None)
+        repeats, dim = counts, 0
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    d = wrap_dim(dim, input._data.ndim, "repeat_interleave")
+    n = input._data.shape[d] if input._data.ndim else 1
+    if isinstance(repeats, Tensor):
+        r = repeats._data
+        if r.dtype.kind not in "iu":
+            raise RuntimeError(f"repeat_interleave: repeats must be an integer tensor, got "
+                               f"{repeats.dtype}")
+        if r.ndim > 1:
+            raise RuntimeError(f"repeat_interleave: repeats must be 0-dim or 1-dim tensor, got "
+                               f"shape {tuple(r.shape)}")
+        if r.ndim == 1 and r.shape[0] not in (1, n):
+            raise RuntimeError(f"repeat_interleave: repeats must have the same size as input "
+                               f"along dim, but got repeats.size(0) = {r.shape[0]} and "
+                               f"input.size({dim}) = {n}")
+        if r.size and r.min() < 0:
+            raise RuntimeError("repeat_interleave: repeats can not be negative")
+        r = r.reshape(-1)
+    else:
+        r = int(repeats)
+        if r < 0:
+            raise RuntimeError(f"repeat_interleave: Repeats must be non-negative, got {r}")
+    idx = xp.repeat(xp.arange(n), r)
+    if output_size is not None and output_size != idx.size:
+        raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {idx.size} but "
+                           f"got {output_size}")
+    if input._data.ndim == 0:
+        input = input.reshape(1)
+    return index_select(input, d, Tensor._make(idx, False, None))
+
+
+# ----- windows -------------------------------------------------------------------------------
+class Unfold(Function):
+    """y[..., j, ..., k] = x[..., j * step + k, ...] (windows of ``size`` along dim, k last):
+    a strided view of x. Its adjoint adds each window's gradient back (UnfoldBackward)."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, dim: int, size: int, step: int) -> Any:
+        ctx.in_shape = a._data.shape
+        ctx.window = (dim, size, step)
+        x = a._data
+        shape = list(x.shape)
+        shape[dim] = (shape[dim] - size) // step + 1
+        strides = list(x.strides)
+        strides[dim] *= step
+        return xp.lib.stride_tricks.as_strided(
+            x, (*shape, size), (*strides, x.strides[dim]), writeable=x.flags.writeable)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
+        return UnfoldBackward.apply(g, ctx.in_shape, *ctx.window), None, None, None
+
+
+class UnfoldBackward(Function):
+    """y = zeros(shape) with y[..., j * step + k, ...] += v[..., j, ..., k]: overlapping windows
+    add up. Its adjoint is Unfold."""
+
+    @staticmethod
+    def forward(ctx: Node, v: Tensor, shape: tuple[int, ...], dim: int, size: int,
+                step: int) -> Any:
+        ctx.window = (dim, size, step)
+        g = v._data
+        out = xp.zeros(shape, g.dtype)
+        count = g.shape[dim]
+        lead = (slice(None),) * dim
+        for k in range(size):  # window offset k: positions k, k + step, ..., one per window
+            out[(*lead, slice(k, k + step * (count - 1) + 1, step))] += g[..., k]
+        return out
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None, None]:
+        return Unfold.apply(g, *ctx.window), None, None, None, None
+
+
+def _unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """A view of every window of ``size`` elements along ``dimension``, ``step`` apart, as a new
+    last dimension (Tensor.unfold)."""
+    size, step = int(size), int(step)
+    if input._data.ndim == 0:
+        wrap_dim(dimension, 0, "unfold")
+        if size > 1:
+            raise RuntimeError(f"unfold: maximum size for tensor at dimension 0 is 1 but size is "
+                               f"{size}")
+        return _unfold(input.reshape(1), 0, size, step).reshape(size)
+    d = wrap_dim(dimension, input._data.ndim, "unfold")
+    n = input._data.shape[d]
+    if size < 0:
+        raise RuntimeError(f"unfold: size is {size} but must be >= 0")
+    if size > n:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {d} is {n} but size is "
+                           f"{size} (shape {tuple(input.shape)})")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    return Unfold.apply(input, d, size, step)
+
+
+tensor_method("unfold")(_unfold)
+
+
+# ----- stacking ------------------------------------------------------------------------------
+def _atleast(ndim: int, tensors: tuple[Any, ...]) -> Any:
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    ts = [tensors[0]] if single else list(
+        tensors[0] if len(tensors) == 1 and isinstance(tensors[0], Sequence) else tensors)
+    out = []
+    for t in ts:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"atleast_{ndim}d: expected Tensors, got {type(t).__name__}")
+        shape = t._data.shape
+        if len(shape) < ndim:
+            if not shape:
+                shape = (1,) * ndim
+            elif len(shape) == 1:  # a vector is a row, or stands in the middle (3-D), as NumPy's
+                shape = (1, *shape, 1) if ndim == 3 else (1, *shape)
+            else:
+                shape = (*shape, 1)
+            t = Reshape.apply(t, shape)
+        out.append(t)
+    return out[0] if single else tuple(out)
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor viewed with at least 1 dimension (0-d becomes shape (1,))."""
+    return _atleast(1, tensors)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor viewed with at least 2 dimensions ((n,) becomes (1, n))."""
+    return _atleast(2, tensors)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor viewed with at least 3 dimensions ((n,) becomes (1, n, 1), (m, n) (m, n, 1))."""
+    return _atleast(3, tensors)
+
+
+def _stack_list(tensors: Any, op: str) -> list[Tensor]:
+    if isinstance(tensors, Sequence) and not isinstance(tensors, Tensor) and not tensors:
+        raise RuntimeError(f"{op} expects a non-empty TensorList")
+    return _tensor_list(tensors, op)
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors (at least 1-D) joined along dim 1, or dim 0 when they are all 1-D."""
+    ts = _atleast(1, (_stack_list(tensors, "hstack"),))
+    if len({t._data.ndim for t in ts}) > 1:
+        raise RuntimeError(f"hstack: tensors must have the same number of dimensions: got "
+                           f"{_shapes(ts)}")
+    return cat(ts, 0 if ts[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors (at least 2-D: (n,) becomes (1, n)) joined along dim 0."""
+    return cat(_atleast(2, (_stack_list(tensors, "vstack"),)), 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors (at least 3-D) joined along dim 2."""
+    return cat(_atleast(3, (_stack_list(tensors, "dstack"),)), 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors joined along dim 1, 0-d and 1-D ones first made columns (n, 1)."""
+    ts = _stack_list(tensors, "column_stack")
+    return cat([t.reshape(-1, 1) if t._data.ndim < 2 else t for t in ts], 1)
+
+
 __all__ = [
-    "broadcast_to", "cat", "chunk", "concat", "concatenate", "expand", "expand_as", "flatten",
-    "flip", "movedim", "narrow", "pad", "permute", "repeat", "reshape", "split", "squeeze",
-    "stack", "swapaxes", "swapdims", "tile", "transpose", "unbind", "unflatten", "unsqueeze",
+    "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to", "cat", "chunk", "column_stack",
+    "concat", "concatenate", "diag", "diag_embed", "diagonal", "dstack", "expand", "expand_as",
+    "flatten", "flip", "fliplr", "flipud", "hstack", "movedim", "narrow", "pad", "permute",
+    "repeat", "repeat_interleave", "reshape", "roll", "rot90", "row_stack", "split", "squeeze",
+    "stack", "swapaxes", "swapdims", "tile", "transpose", "tril", "triu", "unbind", "unflatten",
+    "unsqueeze", "vstack",
 ]
 broadcast_to = expand
 swapaxes = swapdims = transpose
