@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from chainrule._extras import install_hint
 from chainrule.autograd import topological_order
 from chainrule.scalar.value import Value
 from chainrule.tensor.function import AccumulateGrad, edge
@@ -119,7 +120,8 @@ def _import_graphviz() -> Any:
         import graphviz
     except ImportError:
         raise ImportError(
-            "chainrule.viz needs the graphviz Python package: pip install 'chainrule[viz]'"
+            "chainrule.viz needs the graphviz Python package: "
+            + install_hint("viz", "graphviz")
         ) from None
     return graphviz
 
