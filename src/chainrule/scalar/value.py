@@ -34,7 +34,8 @@ def _is_number(x: object) -> bool:
 def _as_value(x: Operand) -> Value:
     if isinstance(x, Value):
         return x
-    if _is_number(x):
+    t = type(x)
+    if t is float or t is int or _is_number(x):  # the common two inline: once per constant
         return Value(x)
     raise TypeError(f"Value: cannot combine a Value with {type(x).__name__} {x!r}")
 
@@ -171,7 +172,7 @@ class Value:
         _rule: Rule | None = None,
     ) -> None:
         if type(data) is not float:
-            if not _is_number(data):
+            if type(data) is not int and not _is_number(data):
                 kind = type(data).__name__
                 raise TypeError(f"Value: data must be a real number, got {kind} {data!r}")
             data = float(data)
