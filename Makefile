@@ -1,28 +1,42 @@
 # `make demo` and `make test` work from a fresh clone: they build .venv and install what is missing.
+# The demo needs only the `all` extra (NumPy, graphviz, matplotlib, tqdm, scikit-learn); tests,
+# lint and benchmarks add `dev` (PyTorch and micrograd as oracles, pytest, ruff). A stamp file per
+# extra records what is installed, so each target installs only what it lacks, once.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+ALL    := $(VENV)/.installed-all
+DEV    := $(VENV)/.installed-dev
 
 .PHONY: demo test lint bench graphviz clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+
+$(ALL): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[all]'
+	touch $@
+
+# dev includes all, so its install brings the demo's stamp up to date too
+$(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	touch $@ $(ALL)
 
 graphviz:
 	@sh scripts/install-graphviz.sh
 
-demo: $(STAMP) graphviz
+demo: $(ALL) graphviz
 	$(BIN)/chainrule demo --out demo-output
 
-test: $(STAMP) graphviz
+test: $(DEV) graphviz
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -q
 
-bench: $(STAMP)
+lint: $(DEV)
+	$(BIN)/ruff check .
+
+bench: $(DEV)
 	$(BIN)/python bench/bench_scalar.py
 
 clean:

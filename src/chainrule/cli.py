@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import chainrule
+from chainrule._extras import install_hint
 from chainrule.autograd import no_grad
 from chainrule.scalar.check import numerical_grad
 from chainrule.scalar.nn import MLP
@@ -33,6 +35,19 @@ def _positive_int(text: str) -> int:
     return n
 
 
+_SEED_MAX = 2**32 - 1  # scikit-learn's random_state range
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= n <= _SEED_MAX:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {_SEED_MAX}, got {n}")
+    return n
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chainrule", description="chainrule: automatic differentiation, from scratch."
@@ -49,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="directory for the pictures (default: %(default)s)")
     demo.add_argument("--steps", type=_positive_int, default=100,
                       help="training steps (default: %(default)s)")
-    demo.add_argument("--seed", type=int, default=1337,
+    demo.add_argument("--seed", type=_seed, default=1337,
                       help="seeds the data and the weights (default: %(default)s)")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo)
@@ -79,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 # ----- demo ----------------------------------------------------------------------------------
 def _demo(args: argparse.Namespace) -> int:
     start = time.perf_counter()
+    # everything that could stop the demo is checked here, before a minute of training is lost
     out = _output_dir(args.out)
+    _check_demo_dependencies()
 
     print("1. Backprop by hand: the lectures' worked example")
     _worked_example()
@@ -104,7 +121,26 @@ def _output_dir(text: str) -> Path:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise _UsageError(f"--out {text}: cannot create the directory: {e.strerror}") from None
+    try:  # permissions alone do not tell (root, read-only mounts, ACLs): try it
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".chainrule-write-test-"):
+            pass
+    except OSError as e:
+        raise _UsageError(f"--out {text}: cannot write files there: {e.strerror}") from None
     return out
+
+
+def _check_demo_dependencies() -> None:
+    """The optional packages the demo needs (the ``all`` extra but tqdm, which it can do
+    without): ImportError, naming what to install, if one is missing."""
+    missing = []
+    for module, package in (("sklearn", "scikit-learn"), ("matplotlib", "matplotlib"),
+                            ("graphviz", "graphviz")):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(package)
+    if missing:
+        raise ImportError(f"the demo needs {', '.join(missing)}: {install_hint('all', *missing)}")
 
 
 def _lecture_expression(given: dict[str, Value]) -> dict[str, Value]:
@@ -151,23 +187,48 @@ def _moons(seed: int) -> tuple[Any, Any]:
         from sklearn.datasets import make_moons
     except ImportError:
         raise ImportError(
-            "the demo's data set needs scikit-learn: pip install 'chainrule[data]'"
+            f"the demo's data set needs scikit-learn: {install_hint('data', 'scikit-learn')}"
         ) from None
     # micrograd's demo: np.random.seed(1337); make_moons(n_samples=100, noise=0.1)
     X, y = make_moons(n_samples=100, noise=0.1, random_state=seed)
     return X, y * 2 - 1
 
 
-def _progress(steps: int, enabled: bool) -> Any:
-    if enabled:
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            pass
-        else:
-            sys.stdout.flush()  # the bar writes to stderr; keep the two in order
-            return tqdm(total=steps, desc="   training", unit="step", leave=True)
-    return None
+class _Progress:
+    """Training progress: tqdm's bar on a terminal; elsewhere (a log, a pipe, or no tqdm) a
+    plain line per tenth of the steps, since a bar's carriage returns make a log unreadable."""
+
+    def __init__(self, steps: int, enabled: bool) -> None:
+        self.steps, self.enabled, self.bar = steps, enabled, None
+        if enabled and _isatty(sys.stderr):
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                pass
+            else:
+                sys.stdout.flush()  # the bar writes to stderr; keep the two in order
+                self.bar = tqdm(total=steps, desc="   training", unit="step", leave=True)
+
+    def update(self, step: int, loss: float, acc: float) -> None:
+        """Step ``step`` (1-based) is done."""
+        if self.bar is not None:
+            self.bar.set_postfix(loss=f"{loss:.4f}", acc=f"{acc:.0%}", refresh=False)
+            self.bar.update()
+        elif self.enabled and step * 10 // self.steps > (step - 1) * 10 // self.steps:
+            # the first step into each new tenth of the run: at most ten lines
+            print(f"   step {step:>{len(str(self.steps))}}/{self.steps}: loss {loss:.4f}, "
+                  f"accuracy {acc:.0%}", flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
 
 
 @dataclass
@@ -200,7 +261,7 @@ def _train_moons(steps: int, seed: int, progress: bool = True) -> _Run:
         return data_loss + reg_loss, correct / len(labels)
 
     run = _Run(model, X, y)
-    bar = _progress(steps, progress)
+    bar = _Progress(steps, progress)
     try:
         for k in range(steps):
             loss, acc = loss_and_accuracy()
@@ -210,12 +271,9 @@ def _train_moons(steps: int, seed: int, progress: bool = True) -> _Run:
             opt.step()
             run.loss.append(loss.data)
             run.accuracy.append(acc)
-            if bar is not None:
-                bar.set_postfix(loss=f"{loss.data:.4f}", acc=f"{acc:.0%}", refresh=False)
-                bar.update()
+            bar.update(k + 1, loss.data, acc)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     with no_grad():
         loss, acc = loss_and_accuracy()
     print(f"   after {steps} steps: loss {loss.data:.4f}, accuracy {acc:.0%}"

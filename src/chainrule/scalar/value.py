@@ -12,6 +12,7 @@ second and third derivatives work) with the same code.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
 
@@ -23,10 +24,18 @@ Operand = Union["Value", int, float]
 Rule = Callable[..., tuple[Any, ...]]
 
 
+def _is_number(x: object) -> bool:
+    """A real number other than a bool: int, float, NumPy's integer and float scalars, Fraction
+    (NumPy's bool is not a numbers.Real)."""
+    t = type(x)
+    return t is float or t is int or (isinstance(x, numbers.Real) and t is not bool)
+
+
 def _as_value(x: Operand) -> Value:
     if isinstance(x, Value):
         return x
-    if isinstance(x, int | float) and not isinstance(x, bool):
+    t = type(x)
+    if t is float or t is int or _is_number(x):  # the common two inline: once per constant
         return Value(x)
     raise TypeError(f"Value: cannot combine a Value with {type(x).__name__} {x!r}")
 
@@ -150,7 +159,9 @@ class Value:
     """
 
     __slots__ = ("__weakref__", "_op", "_prev", "_rule", "data", "grad", "label")
-    __hash__ = object.__hash__  # identity, though == compares data
+    # NumPy scalars (priority -1e6) defer to Value's reflected operators, so np.float64(2) + v is
+    # a Value; arrays (priority 0) do not, so array * v is still an object array of Values
+    __array_priority__ = -100.0
 
     def __init__(
         self,
@@ -160,7 +171,12 @@ class Value:
         label: str = "",
         _rule: Rule | None = None,
     ) -> None:
-        self.data = data if type(data) is float else float(data)
+        if type(data) is not float:
+            if type(data) is not int and not _is_number(data):
+                kind = type(data).__name__
+                raise TypeError(f"Value: data must be a real number, got {kind} {data!r}")
+            data = float(data)
+        self.data = data
         self.grad = 0.0
         self._prev: tuple[Value, ...] = tuple(_children)
         self._op = _op
@@ -223,7 +239,7 @@ class Value:
         if isinstance(other, Value):
             out = _checked_pow(self.data, other.data)
             return Value._make(out, (self, other), "**", _pow_rule)
-        if not isinstance(other, int | float) or isinstance(other, bool):
+        if not _is_number(other):
             kind = type(other).__name__
             raise TypeError(f"pow: exponent must be a Value or a number, got {kind}")
         out = _checked_pow(self.data, float(other))
@@ -288,13 +304,8 @@ class Value:
         """cos(x); derivative -sin(x)."""
         return Value._make(math.cos(self.data), (self,), "cos", _cos_rule)
 
-    # ----- comparisons look at data; hashing stays by identity ----------------------------
-    def __eq__(self, other: object) -> bool:
-        return self.data == _data(other)
-
-    def __ne__(self, other: object) -> bool:
-        return self.data != _data(other)
-
+    # ----- == and hash are identity (as in micrograd, which defines neither): a Value is a node
+    # of a graph, so sets, dicts and `in` find that node. Ordering compares data.
     def __lt__(self, other: Operand) -> bool:
         return self.data < _data(other)
 
@@ -311,6 +322,15 @@ class Value:
         return self.data
 
     # ----- backward ----------------------------------------------------------------------
+    def _backward(self) -> None:
+        """This node's local chain-rule step alone: add ``grad * d(self)/d(input)`` to each
+        input's ``.grad``, as micrograd's ``_backward`` does; nothing for a leaf. Calling it on
+        every node in reverse topological order, after ``self.grad = 1.0``, is ``backward()`` by
+        hand. A method, not a closure stored on the node, so a node is not a reference cycle."""
+        if self._prev:
+            for p, g in zip(self._prev, _float_vjp(self, self.grad), strict=True):
+                p.grad += g
+
     def backward(self) -> None:
         """Fill ``grad`` with d(self)/d(node) for every node of this graph.
 

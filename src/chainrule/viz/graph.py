@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from chainrule._extras import install_hint
 from chainrule.autograd import topological_order
 from chainrule.scalar.value import Value
-from chainrule.tensor.function import AccumulateGrad, edge
+from chainrule.tensor.function import AccumulateGrad, SavedTensor, edge
 from chainrule.tensor.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -72,8 +73,16 @@ def _shape_text(shape: tuple[int, ...], dtype: Any) -> str:
 def tensor_nodes(root: Tensor, names: dict[str, Any] | None = None) -> Iterator[GraphNode]:
     """The walker for ``Tensor`` graphs: one box per recorded op (its output's shape and dtype,
     the op name in the oval) and one box per leaf, named from ``names`` when given
-    (e.g. ``dict(model.named_parameters())``)."""
+    (e.g. ``dict(model.named_parameters())``).
+
+    An op's tensor inputs that do not require grad (data, targets, constants) are boxes too:
+    named when ``names`` holds them, else "tensor". The graph records only their shape and
+    dtype, so a named one is found by the array the op saved for its backward (exact, until
+    backward frees it) or else by shape and dtype, when just one named tensor has them.
+    """
     label_of = {id(t): k for k, t in (names or {}).items()}
+    constants = [(k, t) for k, t in (names or {}).items()
+                 if isinstance(t, Tensor) and not t.requires_grad]
     out_meta: dict[int, tuple[Any, Any]] = {}
     root_node = edge(root)
     if root_node is None:  # a tensor outside any graph: one box
@@ -87,16 +96,45 @@ def tensor_nodes(root: Tensor, names: dict[str, Any] | None = None) -> Iterator[
                                 strict=False):
             if parent is not None and meta is not None:
                 out_meta.setdefault(id(parent), meta)
+    drawn: set[str] = set()
     for node in order:
         shape, dtype = out_meta.get(id(node), ((), None))
-        inputs = tuple(str(id(p)) for p in node._next if p is not None)
         if type(node) is AccumulateGrad:
             leaf = node.variable
             name = label_of.get(id(leaf), "leaf") if leaf is not None else "leaf (freed)"
             yield GraphNode(str(id(node)), (name, _shape_text(shape, dtype)), "", ())
-        else:
-            op = node.name().removesuffix("Backward")
-            yield GraphNode(str(id(node)), (_shape_text(shape, dtype),), op, inputs)
+            continue
+        inputs = []
+        for i, (parent, meta) in enumerate(
+            zip(node._next, getattr(node, "_input_meta", ()), strict=False)
+        ):
+            if parent is not None:
+                inputs.append(str(id(parent)))
+            elif meta is not None:  # a tensor that does not require grad
+                named = _named_constant(node, meta, constants)
+                box = str(id(named[1])) if named else f"{id(node)}_input{i}"
+                if box not in drawn:
+                    drawn.add(box)
+                    yield GraphNode(box, (named[0] if named else "tensor", _shape_text(*meta)),
+                                    "", ())
+                inputs.append(box)
+        op = node.name().removesuffix("Backward")
+        yield GraphNode(str(id(node)), (_shape_text(shape, dtype),), op, tuple(inputs))
+
+
+def _named_constant(
+    node: Any, meta: tuple[Any, Any], constants: list[tuple[str, Tensor]]
+) -> tuple[str, Tensor] | None:
+    """The named tensor that was ``node``'s input with shape and dtype ``meta``, if it can be
+    told: the array the op saved of such a tensor (until backward frees it), or else the only
+    named one of that shape and dtype."""
+    fits = [(k, t) for k, t in constants if (t._data.shape, t._data.dtype) == meta]
+    kept = [s._data for s in getattr(node, "_saved", None) or ()
+            if type(s) is SavedTensor and s.source is None
+            and (s._data.shape, s._data.dtype) == meta]
+    if kept:  # the op kept the array of a constant like this input: identity tells
+        fits = [(k, t) for k, t in fits if any(t._data is a for a in kept)]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _node_parents(node: Any) -> tuple[Any, ...]:
@@ -119,7 +157,8 @@ def _import_graphviz() -> Any:
         import graphviz
     except ImportError:
         raise ImportError(
-            "chainrule.viz needs the graphviz Python package: pip install 'chainrule[viz]'"
+            "chainrule.viz needs the graphviz Python package: "
+            + install_hint("viz", "graphviz")
         ) from None
     return graphviz
 

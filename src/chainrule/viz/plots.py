@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from chainrule._extras import install_hint
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -25,7 +27,7 @@ def _new_figure(figsize: tuple[float, float]) -> Figure:
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError(
-            "chainrule plots need matplotlib: pip install 'chainrule[viz]'"
+            f"chainrule plots need matplotlib: {install_hint('viz', 'matplotlib')}"
         ) from None
     fig = Figure(figsize=figsize, dpi=100)
     FigureCanvasAgg(fig)  # the Agg renderer, whatever pyplot's backend is
