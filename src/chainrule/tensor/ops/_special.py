@@ -77,7 +77,15 @@ def _erfc_large(y: Any) -> Any:
 
 
 def _as_float64(x: Any) -> Any:
-    return xp.asarray(x, dtype=xp.float64)
+    """x as a flat float64 array (1-d even for a 0-d x: NumPy gives scalars, not 0-d arrays,
+    from operations on 0-d arrays)."""
+    return xp.asarray(x, dtype=xp.float64).reshape(-1)
+
+
+def _like(out: Any, x: Any) -> Any:
+    """out in x's shape and dtype."""
+    x = xp.asarray(x)
+    return out.reshape(x.shape).astype(x.dtype, copy=False)
 
 
 @xp.errstate(all="ignore")
@@ -91,7 +99,7 @@ def erf(x: Any) -> Any:
     big = ~small
     e = (0.5 - _erfc_large(y[big])) + 0.5
     out[big] = xp.copysign(e, d[big])
-    return out.astype(xp.asarray(x).dtype, copy=False)
+    return _like(out, x)
 
 
 @xp.errstate(all="ignore")
@@ -105,7 +113,7 @@ def erfc(x: Any) -> Any:
     big = ~small
     c = _erfc_large(y[big])
     out[big] = xp.where(d[big] < 0, 2 - c, c)
-    return out.astype(xp.asarray(x).dtype, copy=False)
+    return _like(out, x)
 
 
 def _giles(y: Any) -> Any:
@@ -154,4 +162,4 @@ def erfinv(y: Any) -> Any:
         u = f / (2 * _SQRPI * xp.exp(-x * x))
         x = x - u / (1 + x * u)
     x = xp.where(inside, x, xp.where(a == 1, xp.inf, xp.nan))
-    return xp.copysign(x, d).astype(xp.asarray(y).dtype, copy=False)
+    return _like(xp.copysign(x, d), y)

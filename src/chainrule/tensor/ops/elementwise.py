@@ -1474,7 +1474,7 @@ def _check_int_division(a: Operand, b: Operand, op: str) -> None:
 
 class Atan2(Function):
     """atan2(a, b), the angle of the point (b, a) in (-pi, pi]; d/da = b / (a^2 + b^2),
-    d/db = -a / (a^2 + b^2)."""
+    d/db = -a / (a^2 + b^2), both taken as 0 where a^2 + b^2 == 0 (PyTorch's)."""
 
     elementwise = True
 
@@ -1486,9 +1486,10 @@ class Atan2(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
-        r = g / (a * a + b * b)
-        return (r * b if ctx.needs_input_grad[0] else None,
-                -r * a if ctx.needs_input_grad[1] else None)
+        denom = a * a + b * b
+        recip = _zero_where(denom._data == 0, reciprocal(denom))
+        return (g * b * recip if ctx.needs_input_grad[0] else None,
+                g * -a * recip if ctx.needs_input_grad[1] else None)
 
 
 class FloorDivide(Function):
