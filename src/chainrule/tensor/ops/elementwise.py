@@ -996,3 +996,882 @@ __all__ = [
     "maximum", "minimum", "mul", "ne", "neg", "not_equal", "pow", "reciprocal", "relu", "sigmoid",
     "sign", "sin", "sqrt", "square", "sub", "tanh", "to", "where",
 ]
+
+
+# ===== more elementwise ops ===================================================================
+# Inverse trigonometric and hyperbolic functions, exp/log variants, the error function,
+# rounding, and the binary ops of PyTorch's pointwise family. Each primitive's rule is written
+# in Tensor operations (so it is differentiable again); the rest are compositions.
+from chainrule.tensor.ops import _special  # noqa: E402  (appended section: its own import)
+
+_LN2 = 0.6931471805599453  # log(2)
+_LN10 = 2.302585092994046  # log(10)
+_TWO_OVER_SQRTPI = 1.1283791670955126  # 2 / sqrt(pi): d erf(a)/da = 2/sqrt(pi) e^(-a^2)
+_SQRTPI_OVER_TWO = 0.886226925452758  # sqrt(pi) / 2
+_DEG = 0.017453292519943295  # pi / 180
+
+
+@xp.errstate(all="ignore")
+def _quiet(f: Callable[..., Any], *args: Any) -> Any:
+    """f(*args) without NumPy's floating-point warnings: NaN and inf come out silently, as in
+    PyTorch."""
+    return f(*args)
+
+
+class _Unary(Function):
+    """f(a) = ``ufunc(a)`` elementwise. A subclass states f' in its ``backward`` with Tensor ops,
+    from the input (saved) or, where ``save_output``, from the result."""
+
+    elementwise = True
+    ufunc: Any = None
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        if not ctx.fn.save_output:
+            ctx.save_for_backward(a)
+        return _quiet(ctx.fn.ufunc, a._data)
+
+
+class Acos(_Unary):
+    ufunc = xp.arccos
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return -g * rsqrt(1 - a * a)  # d acos(a)/da = -1 / sqrt(1 - a^2)
+
+
+class Asin(_Unary):
+    ufunc = xp.arcsin
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g * rsqrt(1 - a * a)  # d asin(a)/da = 1 / sqrt(1 - a^2)
+
+
+class Atan(_Unary):
+    ufunc = xp.arctan
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g / (a * a + 1)  # d atan(a)/da = 1 / (1 + a^2)
+
+
+class Acosh(_Unary):
+    ufunc = xp.arccosh
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g * rsqrt(a * a - 1)  # d acosh(a)/da = 1 / sqrt(a^2 - 1)
+
+
+class Asinh(_Unary):
+    ufunc = xp.arcsinh
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g * rsqrt(a * a + 1)  # d asinh(a)/da = 1 / sqrt(a^2 + 1)
+
+
+class Atanh(_Unary):
+    ufunc = xp.arctanh
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g / (1 - a * a)  # d atanh(a)/da = 1 / (1 - a^2)
+
+
+class Tan(_Unary):
+    ufunc = xp.tan
+    save_output = True
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        y = ctx.output
+        return g * (1 + y * y)  # d tan(a)/da = 1 + tan(a)^2
+
+
+class Sinh(_Unary):
+    ufunc = xp.sinh
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g * cosh(a)
+
+
+class Cosh(_Unary):
+    ufunc = xp.cosh
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g * sinh(a)
+
+
+class Exp2(_Unary):
+    ufunc = xp.exp2
+    save_output = True
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        return g * ctx.output * _LN2  # d 2^a/da = 2^a ln 2
+
+
+class Expm1(_Unary):
+    """e^a - 1, accurate near a = 0 (where e^a - 1 would cancel)."""
+
+    ufunc = xp.expm1
+    save_output = True
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        return g * (ctx.output + 1)  # d(e^a - 1)/da = e^a
+
+
+class Log1p(_Unary):
+    """ln(1 + a), accurate near a = 0 (where 1 + a would round a away)."""
+
+    ufunc = xp.log1p
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g / (a + 1)
+
+
+class Log2(_Unary):
+    ufunc = xp.log2
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g / (a * _LN2)
+
+
+class Log10(_Unary):
+    ufunc = xp.log10
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g / (a * _LN10)
+
+
+def _rsqrt(x: Any) -> Any:
+    return 1 / xp.sqrt(x)
+
+
+class Rsqrt(_Unary):
+    ufunc = _rsqrt
+    save_output = True
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        y = ctx.output
+        return g * (y * y * y) * -0.5  # d a^(-1/2)/da = -a^(-3/2) / 2
+
+
+class Erf(_Unary):
+    ufunc = _special.erf
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g * exp(-(a * a)) * _TWO_OVER_SQRTPI
+
+
+class Erfc(_Unary):
+    ufunc = _special.erfc
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return g * exp(-(a * a)) * -_TWO_OVER_SQRTPI
+
+
+class Erfinv(_Unary):
+    ufunc = _special.erfinv
+    save_output = True
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        y = ctx.output  # d erfinv(a)/da = 1 / erf'(y) = sqrt(pi)/2 e^(y^2)
+        return g * exp(y * y) * _SQRTPI_OVER_TWO
+
+
+class _Step(Function):
+    """A piecewise-constant f(a) (floor, ceil, trunc): f' = 0 wherever it exists, and PyTorch's
+    gradient is a constant zero there too. Integer tensors are returned as a copy."""
+
+    elementwise = True
+    ufunc: Any = None
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        x = a._data
+        return x.copy() if x.dtype.kind in "iu" else ctx.fn.ufunc(x)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        return _const(xp.zeros_like(g._data))
+
+
+class Floor(_Step):
+    ufunc = xp.floor
+
+
+class Ceil(_Step):
+    ufunc = xp.ceil
+
+
+class Trunc(_Step):
+    ufunc = xp.trunc
+
+
+class Round(Function):
+    """Round half to even, at ``decimals`` decimal places (PyTorch's: rint(a 10^d) / 10^d, or
+    rint(a / 10^-d) 10^-d for d < 0); its derivative is 0."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, decimals: int) -> Any:
+        x = a._data
+        if x.dtype.kind in "iu":
+            return x.copy()
+        if decimals == 0:
+            return xp.rint(x)
+        scale = xp.asarray(10.0 ** builtins_abs(decimals), x.dtype)
+        if decimals > 0:
+            return _quiet(lambda: xp.rint(x * scale) / scale)
+        return _quiet(lambda: xp.rint(x / scale) * scale)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
+        return _const(xp.zeros_like(g._data)), None
+
+
+def builtins_abs(x: Any) -> Any:
+    """Python's abs (this module's ``abs`` is the tensor op)."""
+    return x if x >= 0 else -x
+
+
+def _unary_fn(fn: type[Function], op: str, doc: str) -> Callable[[Tensor], Tensor]:
+    """The function ``op(a)`` of the Function ``fn`` on floating tensors: integer and bool inputs
+    become float32, as PyTorch's."""
+    apply = fn.apply
+
+    def unary(a: Tensor) -> Tensor:
+        return apply(_floating(a, op))
+
+    unary.__name__ = unary.__qualname__ = op
+    unary.__doc__ = doc
+    return unary
+
+
+acos = arccos = tensor_method(["acos", "arccos"])(
+    _unary_fn(Acos, "acos", "arccos(a), in [0, pi]; NaN outside [-1, 1]."))
+asin = arcsin = tensor_method(["asin", "arcsin"])(
+    _unary_fn(Asin, "asin", "arcsin(a), in [-pi/2, pi/2]; NaN outside [-1, 1]."))
+atan = arctan = tensor_method(["atan", "arctan"])(
+    _unary_fn(Atan, "atan", "arctan(a), in (-pi/2, pi/2)."))
+acosh = arccosh = tensor_method(["acosh", "arccosh"])(
+    _unary_fn(Acosh, "acosh", "The inverse of cosh, ln(a + sqrt(a^2 - 1)); NaN below 1."))
+asinh = arcsinh = tensor_method(["asinh", "arcsinh"])(
+    _unary_fn(Asinh, "asinh", "The inverse of sinh, ln(a + sqrt(a^2 + 1))."))
+atanh = arctanh = tensor_method(["atanh", "arctanh"])(
+    _unary_fn(Atanh, "atanh", "The inverse of tanh, ln((1 + a) / (1 - a)) / 2; +-inf at +-1."))
+tan = tensor_method("tan")(_unary_fn(Tan, "tan", "tan(a) = sin(a) / cos(a)."))
+sinh = tensor_method("sinh")(_unary_fn(Sinh, "sinh", "(e^a - e^-a) / 2."))
+cosh = tensor_method("cosh")(_unary_fn(Cosh, "cosh", "(e^a + e^-a) / 2."))
+exp2 = tensor_method("exp2")(_unary_fn(Exp2, "exp2", "2^a."))
+expm1 = tensor_method("expm1")(
+    _unary_fn(Expm1, "expm1", "e^a - 1, accurate for small |a| (no cancellation)."))
+log1p = tensor_method("log1p")(
+    _unary_fn(Log1p, "log1p", "ln(1 + a), accurate for small |a|; -inf at -1, NaN below."))
+log2 = tensor_method("log2")(_unary_fn(Log2, "log2", "Base-2 logarithm."))
+log10 = tensor_method("log10")(_unary_fn(Log10, "log10", "Base-10 logarithm."))
+rsqrt = tensor_method("rsqrt")(_unary_fn(Rsqrt, "rsqrt", "1 / sqrt(a); inf at 0."))
+erf = tensor_method("erf")(
+    _unary_fn(Erf, "erf", "The error function 2/sqrt(pi) int_0^a e^(-t^2) dt."))
+erfc = tensor_method("erfc")(
+    _unary_fn(Erfc, "erfc", "1 - erf(a), accurate where it is tiny (large a)."))
+erfinv = tensor_method("erfinv")(
+    _unary_fn(Erfinv, "erfinv", "The inverse of erf on [-1, 1]; +-inf at +-1, NaN outside."))
+
+
+def _not_bool(a: Any, op: str) -> Tensor:
+    """The tensor argument of an op PyTorch does not implement for bool tensors."""
+    a = _tensor_arg(a, op)
+    if a._data.dtype.kind == "b":
+        raise NotImplementedError(f"{op}: not implemented for dtype {a.dtype!r}")
+    return a
+
+
+@tensor_method("floor")
+def floor(a: Tensor) -> Tensor:
+    """The largest integer <= a (integer tensors unchanged); its derivative is 0."""
+    return Floor.apply(_not_bool(a, "floor"))
+
+
+@tensor_method("ceil")
+def ceil(a: Tensor) -> Tensor:
+    """The smallest integer >= a (integer tensors unchanged); its derivative is 0."""
+    return Ceil.apply(_not_bool(a, "ceil"))
+
+
+@tensor_method(["trunc", "fix"])
+def trunc(a: Tensor) -> Tensor:
+    """a rounded toward zero (integer tensors unchanged); its derivative is 0."""
+    return Trunc.apply(_not_bool(a, "trunc"))
+
+
+fix = trunc
+
+
+@tensor_method("round")
+def round(a: Tensor, decimals: int = 0) -> Tensor:
+    """a rounded half to even, at ``decimals`` places (negative: to tens, hundreds, ...);
+    its derivative is 0."""
+    a = _not_bool(a, "round")
+    if decimals != 0 and a._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"round: decimals={decimals} is not implemented for dtype {a.dtype!r}")
+    return Round.apply(a, int(decimals))
+
+
+@tensor_method("frac")
+def frac(a: Tensor) -> Tensor:
+    """a - trunc(a), with the sign of a (a composition: its derivative is 1)."""
+    a = _tensor_arg(a, "frac")
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f"frac: not implemented for dtype {a.dtype!r}")
+    return a - trunc(a)
+
+
+@tensor_method("sgn")
+def sgn(a: Tensor) -> Tensor:
+    """sign(a) (for real tensors, PyTorch's sgn is sign); its derivative is 0."""
+    return sign(a)
+
+
+@tensor_method("signbit")
+def signbit(a: Tensor) -> Tensor:
+    """True where the sign bit of a is set (-0.0 and -nan included): a bool tensor."""
+    x = _tensor_arg(a, "signbit")._data
+    return _const(xp.signbit(x) if x.dtype.kind == "f" else x < 0)
+
+
+negative = neg
+Tensor.negative = neg
+
+
+@tensor_method(["positive", "__pos__"])
+def positive(a: Tensor) -> Tensor:
+    """+a: a itself (PyTorch's positive returns its input); an error for bool tensors."""
+    a = _tensor_arg(a, "positive")
+    if a._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return a
+
+
+@tensor_method("deg2rad")
+def deg2rad(a: Tensor) -> Tensor:
+    """Degrees to radians: a pi/180 (a composition)."""
+    return _floating(a, "deg2rad") * _DEG
+
+
+@tensor_method("rad2deg")
+def rad2deg(a: Tensor) -> Tensor:
+    """Radians to degrees: a 180/pi (a composition)."""
+    return _floating(a, "rad2deg") * (1 / _DEG)
+
+
+class Logit(Function):
+    """log(x / (1 - x)), x = a clamped to [eps, 1 - eps] when eps is given; d/da =
+    1 / (a (1 - a)): 0 outside [eps, 1 - eps] with eps, NaN outside [0, 1] without (PyTorch's).
+    A primitive: as a composition, the gradient at a = 0 or 1 would be NaN, not PyTorch's inf."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, eps: float | None) -> Any:
+        ctx.save_for_backward(a)
+        ctx.eps = eps
+        x = a._data if eps is None else xp.clip(a._data, eps, 1 - eps)
+        return _quiet(lambda: xp.log(x / (1 - x)))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
+        (a,) = ctx.saved_tensors
+        x, eps = a._data, ctx.eps
+        d = g / (a * (1 - a))
+        if eps is None:
+            return Where.apply(_const((x < 0) | (x > 1)), float("nan"), d), None
+        return _zero_where((x < eps) | (x > 1 - eps), d), None
+
+
+@tensor_method("logit")
+def logit(a: Tensor, eps: float | None = None) -> Tensor:
+    """log(a / (1 - a)), the inverse of sigmoid; with ``eps``, a is first clamped to
+    [eps, 1 - eps] (and the derivative is 0 outside)."""
+    return Logit.apply(_floating(a, "logit"), None if eps is None else float(eps))
+
+
+@tensor_method("nan_to_num")
+def nan_to_num(a: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """a with NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (the infinities'
+    defaults: the dtype's largest and smallest finite values); the derivative is 1 where a is
+    finite and 0 elsewhere (a composition: a selection by a constant mask)."""
+    a = _tensor_arg(a, "nan_to_num")
+    x = a._data
+    if x.dtype.kind != "f":
+        return a.clone()
+    filled = xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+    return Where.apply(_const(xp.isfinite(x)), a, _const(filled))
+
+
+# ----- binary ------------------------------------------------------------------------------
+def _arrays(a: Operand, b: Operand) -> tuple[Any, Any]:
+    """The operands' arrays after promotion; a number as a 0-d array of the other operand's
+    dtype (a NumPy scalar from a ufunc of a number would otherwise promote the result)."""
+    if not isinstance(a, Tensor):
+        return xp.asarray(a, b._data.dtype), b._data
+    if not isinstance(b, Tensor):
+        return a._data, xp.asarray(b, a._data.dtype)
+    return a._data, b._data
+
+
+def _is_float(x: Operand) -> bool:
+    return x._data.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float)
+
+
+def _float_operands(a: Operand, b: Operand, op: str) -> tuple[Operand, Operand]:
+    """Operands of an op with a floating-point result: if neither is floating, the integer/bool
+    tensors become float32 (PyTorch's default dtype)."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}(): expected a Tensor argument, got {type(a).__name__} and "
+                        f"{type(b).__name__}")
+    if not (_is_float(a) or _is_float(b)):
+        a = _floating(a, op) if isinstance(a, Tensor) else a
+        b = _floating(b, op) if isinstance(b, Tensor) else b
+    return a, b
+
+
+def _floating_only(a: Operand, b: Operand, op: str) -> None:
+    """PyTorch implements some ops (hypot, logaddexp, lerp) for floating results only."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}(): expected a Tensor argument, got {type(a).__name__} and "
+                        f"{type(b).__name__}")
+    if not (_is_float(a) or _is_float(b)):
+        dt = next(x.dtype for x in (a, b) if isinstance(x, Tensor))
+        raise NotImplementedError(f"{op}: not implemented for dtype {dt!r}")
+
+
+def _is_integral(x: Operand) -> bool:
+    if isinstance(x, Tensor):
+        return x._data.dtype.kind in "biu"
+    return isinstance(x, int | xp.integer | xp.bool_)
+
+
+def _check_int_division(a: Operand, b: Operand, op: str) -> None:
+    """Integer division by zero is an error in PyTorch (NumPy gives 0 and a warning)."""
+    if _is_integral(a) and _is_integral(b) and not xp.all(data(b) != 0):
+        raise RuntimeError(f"ZeroDivisionError: {op}: integer division by zero")
+
+
+class Atan2(Function):
+    """atan2(a, b), the angle of the point (b, a) in (-pi, pi]; d/da = b / (a^2 + b^2),
+    d/db = -a / (a^2 + b^2), both taken as 0 where a^2 + b^2 == 0 (PyTorch's)."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        ctx.save_for_backward(a, b)
+        return _quiet(xp.arctan2, *_arrays(a, b))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        denom = a * a + b * b
+        recip = _zero_where(denom._data == 0, reciprocal(denom))
+        return (g * b * recip if ctx.needs_input_grad[0] else None,
+                g * -a * recip if ctx.needs_input_grad[1] else None)
+
+
+class FloorDivide(Function):
+    """floor(a / b) as Python's // (PyTorch's div(rounding_mode='floor')). PyTorch records it
+    but has no derivative for it: backward raises."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        return _quiet(xp.floor_divide, *_arrays(a, b))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[None, None]:
+        raise RuntimeError("the derivative for 'floor_divide' is not implemented")
+
+
+class Fmod(Function):
+    """fmod(a, b) = a - trunc(a / b) b (C's fmod: the sign of a); d/da = 1,
+    d/db = -trunc(a / b), a constant."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        x, y = _arrays(a, b)
+        if ctx.needs_input_grad and ctx.needs_input_grad[1]:
+            ctx.quotient = _quiet(lambda: xp.trunc(x / y))
+        return _quiet(xp.fmod, x, y)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        need = ctx.needs_input_grad
+        return (g if need[0] else None), (-g * _const(ctx.quotient) if need[1] else None)
+
+
+def _remainder(x: Any, y: Any) -> Any:
+    """x mod y with the sign of y (Python's %): PyTorch's fmod-then-correct for floats."""
+    if x.dtype.kind != "f":
+        return xp.remainder(x, y)
+    m = xp.fmod(x, y)
+    return xp.where((m != 0) & ((y < 0) != (m < 0)), m + y, m)
+
+
+class Remainder(Function):
+    """a - floor(a / b) b (Python's %, the sign of b); d/da = 1, d/db = -floor(a / b), a
+    constant."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        x, y = _arrays(a, b)
+        if ctx.needs_input_grad and ctx.needs_input_grad[1]:
+            ctx.quotient = _quiet(xp.floor_divide, x, y)
+        return _quiet(_remainder, x, y)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        need = ctx.needs_input_grad
+        return (g if need[0] else None), (-g * _const(ctx.quotient) if need[1] else None)
+
+
+class Logaddexp(Function):
+    """log(e^a + e^b) without overflow (NumPy's logaddexp); d/da = sigmoid(a - b),
+    d/db = sigmoid(b - a). A primitive: max(a, b) + log1p(e^-|a - b|) would lose the second
+    derivative where a == b."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        ctx.save_for_backward(a, b)
+        return _quiet(xp.logaddexp, *_arrays(a, b))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (g * sigmoid(a - b) if need[0] else None), (g * sigmoid(b - a) if need[1] else None)
+
+
+class Logaddexp2(Function):
+    """log2(2^a + 2^b) without overflow; d/da = sigmoid((a - b) ln 2), likewise for b."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        ctx.save_for_backward(a, b)
+        return _quiet(xp.logaddexp2, *_arrays(a, b))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (g * sigmoid((a - b) * _LN2) if need[0] else None,
+                g * sigmoid((b - a) * _LN2) if need[1] else None)
+
+
+def _xlogy(x: Any, y: Any) -> Any:
+    """x ln(y), 0 where x == 0 (even at y == 0), NaN where y is NaN."""
+    return xp.where(xp.isnan(y), xp.nan, xp.where(x == 0, 0, x * xp.log(y)))
+
+
+class Xlogy(Function):
+    """x ln(y), 0 where x == 0 unless y is NaN; d/dx = ln(y) (0 where x == 0 and y <= 0, as
+    PyTorch), d/dy = x / y."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx: Node, x: Operand, y: Operand) -> Any:
+        ctx.save_for_backward(x, y)
+        return _quiet(_xlogy, *_arrays(x, y))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, y = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = gy = None
+        if need[0]:
+            gx = _zero_where((data(x) == 0) & (data(y) <= 0), xlogy(g, y))
+        if need[1]:
+            gy = g * x / y
+        return gx, gy
+
+
+class Hypot(Function):
+    """sqrt(a^2 + b^2) without overflow; d/da = a / hypot(a, b), d/db = b / hypot(a, b)."""
+
+    elementwise = True
+    save_output = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        ctx.save_for_backward(a, b)
+        return _quiet(xp.hypot, *_arrays(a, b))
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        y = ctx.output
+        need = ctx.needs_input_grad
+        return (g * a / y if need[0] else None), (g * b / y if need[1] else None)
+
+
+class Copysign(Function):
+    """|a| with the sign of b; d/da = copysign(a, b) / a (+-1; 0 where a == 0, as PyTorch),
+    d/db = 0."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Operand, b: Operand) -> Any:
+        x, y = _arrays(a, b)
+        out = xp.copysign(x, y)
+        if ctx.needs_input_grad and ctx.needs_input_grad[0]:
+            ctx.ratio = _quiet(lambda: xp.where(x == 0, 0, out / x))
+        return out
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        need = ctx.needs_input_grad
+        ga = g * _const(ctx.ratio) if need[0] else None
+        return ga, (_const(xp.zeros_like(g._data)) if need[1] else None)
+
+
+_atan2 = _binary_op(Atan2, "atan2")
+_floor_divide = _binary_op(FloorDivide, "floor_divide")
+_fmod = _binary_op(Fmod, "fmod")
+_remainder_op = _binary_op(Remainder, "remainder")
+_logaddexp = _binary_op(Logaddexp, "logaddexp")
+_logaddexp2 = _binary_op(Logaddexp2, "logaddexp2")
+_xlogy_op = _binary_op(Xlogy, "xlogy")
+_hypot = _binary_op(Hypot, "hypot")
+_copysign = _binary_op(Copysign, "copysign")
+
+
+@tensor_method(["atan2", "arctan2"])
+def atan2(a: Operand, b: Operand) -> Tensor:
+    """atan2(a, b): the angle of the point (b, a), in (-pi, pi]; integer inputs give float32."""
+    return _atan2(*_float_operands(a, b, "atan2"))
+
+
+arctan2 = atan2
+
+
+@tensor_method("floor_divide")
+def floor_divide(a: Operand, b: Operand) -> Tensor:
+    """floor(a / b), rounding toward -inf as Python's // (integer tensors stay integer; integer
+    division by zero is a RuntimeError, as PyTorch). Not differentiable: PyTorch records the op
+    but its backward raises."""
+    _check_int_division(a, b, "floor_divide")
+    return _floor_divide(a, b)
+
+
+@tensor_method("__floordiv__")
+def _floordiv(a: Tensor, b: Operand) -> Tensor:
+    return floor_divide(a, b)
+
+
+@tensor_method("__rfloordiv__")
+def _rfloordiv(a: Tensor, b: Operand) -> Tensor:
+    return floor_divide(b, a)
+
+
+@tensor_method("fmod")
+def fmod(a: Operand, b: Operand) -> Tensor:
+    """a - trunc(a / b) b, with the sign of a (C's fmod); NaN where b == 0 for floats, a
+    RuntimeError for integers."""
+    _check_int_division(a, b, "fmod")
+    return _fmod(a, b)
+
+
+@tensor_method("remainder")
+def remainder(a: Operand, b: Operand) -> Tensor:
+    """a - floor(a / b) b, with the sign of b (Python's %); NaN where b == 0 for floats, a
+    RuntimeError for integers."""
+    _check_int_division(a, b, "remainder")
+    return _remainder_op(a, b)
+
+
+@tensor_method("__mod__")
+def _mod(a: Tensor, b: Operand) -> Tensor:
+    return remainder(a, b)
+
+
+@tensor_method("__rmod__")
+def _rmod(a: Tensor, b: Operand) -> Tensor:
+    return remainder(b, a)
+
+
+true_divide = div
+Tensor.true_divide = div
+
+
+@tensor_method("logaddexp")
+def logaddexp(a: Tensor, b: Operand) -> Tensor:
+    """log(e^a + e^b), computed without overflow or underflow (floating tensors only)."""
+    _floating_only(a, b, "logaddexp")
+    return _logaddexp(a, b)
+
+
+@tensor_method("logaddexp2")
+def logaddexp2(a: Tensor, b: Operand) -> Tensor:
+    """log2(2^a + 2^b), computed without overflow or underflow (floating tensors only)."""
+    _floating_only(a, b, "logaddexp2")
+    return _logaddexp2(a, b)
+
+
+@tensor_method("xlogy")
+def xlogy(x: Operand, y: Operand) -> Tensor:
+    """x ln(y), taken as 0 where x == 0 (even where y == 0), NaN where y is NaN."""
+    return _xlogy_op(*_float_operands(x, y, "xlogy"))
+
+
+@tensor_method("hypot")
+def hypot(a: Tensor, b: Operand) -> Tensor:
+    """sqrt(a^2 + b^2) without overflow (floating tensors only)."""
+    _floating_only(a, b, "hypot")
+    return _hypot(a, b)
+
+
+@tensor_method("copysign")
+def copysign(a: Operand, b: Operand) -> Tensor:
+    """|a| with the sign of b (-0.0 counts as negative); integer inputs give float32."""
+    return _copysign(*_float_operands(a, b, "copysign"))
+
+
+def _same_float_dtype(op: str, a: Tensor, other: Any, name: str) -> None:
+    if isinstance(other, Tensor) and other._data.dtype != a._data.dtype:
+        raise RuntimeError(
+            f"{op}: expected dtype {a.dtype!r} for `{name}` but got dtype {other.dtype!r}")
+
+
+@tensor_method("lerp")
+def lerp(input: Tensor, end: Tensor, weight: Operand) -> Tensor:
+    """input + weight (end - input), as PyTorch computes it: end - (end - input) (1 - weight)
+    where |weight| >= 1/2, exact at weight == 1 (a composition; weight a number or a tensor of
+    input's dtype, all three broadcast)."""
+    a = _tensor_arg(input, "lerp")
+    b = _tensor_arg(end, "lerp")
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f"lerp: not implemented for dtype {a.dtype!r}")
+    _same_float_dtype("lerp", a, b, "end")
+    _same_float_dtype("lerp", a, weight, "weight")
+    w = check_operand(weight, "lerp")
+    broadcast_check("lerp", a, b, w)
+    diff = b - a
+    if not isinstance(w, Tensor):
+        return a + w * diff if builtins_abs(w) < 0.5 else b - diff * (1 - w)
+    small = _const(xp.abs(w._data) < 0.5)
+    return where(small, a + w * diff, b - diff * (1 - w))
+
+
+@tensor_method("addcmul")
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: float = 1) -> Tensor:
+    """input + value tensor1 tensor2, broadcasting (a composition)."""
+    for t in (input, tensor1, tensor2):
+        _tensor_arg(t, "addcmul")
+    broadcast_check("addcmul", input, tensor1, tensor2)
+    if all(t._data.dtype.kind in "biu" for t in (input, tensor1, tensor2)):
+        value = int(value)  # PyTorch casts the value to the integer result type
+    return input + (tensor1 if value == 1 else tensor1 * value) * tensor2
+
+
+@tensor_method("addcdiv")
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: float = 1) -> Tensor:
+    """input + value tensor1 / tensor2, broadcasting (a composition)."""
+    for t in (input, tensor1, tensor2):
+        _tensor_arg(t, "addcdiv")
+    if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError(
+            f"addcdiv: integer division with addcdiv is no longer supported (tensor1 "
+            f"{tensor1.dtype!r}, tensor2 {tensor2.dtype!r}); use addcmul(input, tensor1, "
+            f"1 / tensor2) or a floating dtype")
+    broadcast_check("addcdiv", input, tensor1, tensor2)
+    return input + (tensor1 if value == 1 else tensor1 * value) / tensor2
+
+
+@tensor_method("float_power")
+def float_power(a: Operand, b: Operand) -> Tensor:
+    """a ** b computed in float64 (both operands cast to it; a composition)."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError("float_power(): expected a Tensor argument")
+    a = a.to(xp.float64) if isinstance(a, Tensor) else float(check_operand(a, "float_power"))
+    b = b.to(xp.float64) if isinstance(b, Tensor) else float(check_operand(b, "float_power"))
+    return pow(a, b)
+
+
+def _mask_and_value(a: Tensor, mask: Any, value: Any, op: str) -> Any:
+    """masked_fill's checks (PyTorch's): a bool mask; a number or a 0-d tensor as the value,
+    cast to a's dtype (differentiably, for a tensor)."""
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"{op}(): argument 'mask' must be Tensor, not {type(mask).__name__}")
+    if mask._data.dtype.kind != "b":
+        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype!r}")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        return value if value._data.dtype == a._data.dtype else value.to(a._data.dtype)
+    check_operand(value, op)
+    return _const(xp.asarray(value).astype(a._data.dtype))
+
+
+@tensor_method("masked_fill")
+def masked_fill(input: Tensor, mask: Tensor, value: Operand) -> Tensor:
+    """input with ``value`` where the bool ``mask`` is set (mask and input broadcast); the
+    gradient flows to input where mask is False and to a 0-d tensor value where it is True."""
+    a = _tensor_arg(input, "masked_fill")
+    v = _mask_and_value(a, mask, value, "masked_fill")
+    try:
+        return Where.apply(mask, v, a)
+    except ValueError:
+        broadcast_check("masked_fill", a, mask)
+        raise
+
+
+__all__ += [
+    "acos", "acosh", "addcdiv", "addcmul", "arccos", "arccosh", "arcsin", "arcsinh", "arctan",
+    "arctan2", "arctanh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "copysign", "cosh",
+    "deg2rad", "erf", "erfc", "erfinv", "exp2", "expm1", "fix", "float_power", "floor",
+    "floor_divide", "fmod", "frac", "hypot", "lerp", "log1p", "log2", "log10", "logaddexp",
+    "logaddexp2", "logit", "masked_fill", "nan_to_num", "negative", "positive", "rad2deg",
+    "remainder", "round", "rsqrt", "sgn", "signbit", "sinh", "tan", "true_divide", "trunc",
+    "xlogy",
+]

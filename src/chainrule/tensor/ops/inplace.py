@@ -19,6 +19,7 @@ from chainrule.autograd.grad_mode import _GradMode, no_grad
 from chainrule.tensor import backend
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node, replay_view
+from chainrule.tensor.ops import elementwise
 from chainrule.tensor.ops._util import Operand, check_operand, shape_str
 from chainrule.tensor.ops.elementwise import Where, add, clamp, div, mul, sub, where
 from chainrule.tensor.ops.index import (
@@ -432,6 +433,53 @@ def fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
         raise _write_error(self, fill_value, "fill_diagonal_", e) from None
     self._version_counter.value += 1
     return self
+
+# ----- in-place versions of the elementwise ops (``floor_``, ``x //= y``, ``masked_fill_`` ...) --
+def _inplace_of(fn: Any, op: str) -> Any:
+    """``self.op_(...)``: the out-of-place ``fn(self, ...)`` written into self's storage by
+    ``_inplace_update`` (which records it when it has a graph, and checks the shape and the
+    cast). One temporary per call, for a plain pattern over many ops."""
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        self._check_inplace(op)
+        return self._inplace_update(fn(self, *args, **kwargs), op)
+
+    method.__name__ = method.__qualname__ = op
+    method.__doc__ = f"{fn.__name__}, in place (see ``{fn.__name__}``)."
+    return method
+
+
+for _name in (
+    "acos", "arccos", "asin", "arcsin", "atan", "arctan", "acosh", "arccosh", "asinh", "arcsinh",
+    "atanh", "arctanh", "tan", "sinh", "cosh", "exp2", "expm1", "log1p", "log2", "log10", "rsqrt",
+    "erf", "erfc", "erfinv", "ceil", "floor", "trunc", "fix", "round", "frac", "sgn", "negative",
+    "deg2rad", "rad2deg", "logit", "nan_to_num", "atan2", "arctan2", "floor_divide", "fmod",
+    "remainder", "true_divide", "xlogy", "hypot", "copysign", "lerp", "addcmul", "addcdiv",
+    "masked_fill",
+):
+    setattr(Tensor, f"{_name}_", _inplace_of(getattr(elementwise, _name), f"{_name}_"))
+
+
+@tensor_method("float_power_")
+def float_power_(self: Tensor, exponent: Operand) -> Tensor:
+    """self = self ** exponent in float64, in place: self must be float64 (PyTorch)."""
+    if self._data.dtype != xp.float64:
+        raise RuntimeError(
+            f"float_power_: the base given to float_power_ has dtype {self.dtype!r} but the "
+            f"operation's result requires dtype float64"
+        )
+    self._check_inplace("float_power_")
+    return self._inplace_update(elementwise.float_power(self, exponent), "float_power_")
+
+
+@tensor_method("__ifloordiv__")
+def _ifloordiv(self: Tensor, other: Operand) -> Tensor:
+    return self.floor_divide_(other)
+
+
+@tensor_method("__imod__")
+def _imod(self: Tensor, other: Operand) -> Tensor:
+    return self.remainder_(other)
 
 
 __all__: list[str] = []
