@@ -17,6 +17,7 @@ from chainrule.tensor.backend import (
     int64,
     uint8,
 )
+from chainrule.tensor.devices import device
 from chainrule.tensor.function import Function, grad
 from chainrule.tensor.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from chainrule.tensor.ops.elementwise import *  # noqa: F403
@@ -24,6 +25,7 @@ from chainrule.tensor.ops.index import *  # noqa: F403
 from chainrule.tensor.ops.linalg import *  # noqa: F403
 from chainrule.tensor.ops.movement import *  # noqa: F403
 from chainrule.tensor.ops.reduce import *  # noqa: F403
+from chainrule.tensor.size import Size
 from chainrule.tensor.tensor import (
     Generator,
     Tensor,
@@ -48,11 +50,11 @@ from chainrule.tensor.tensor import (
 )
 
 __all__ = [
-    "DType", "Function", "Generator", "GradcheckError", "Tensor", "arange", "bool_", "empty",
-    "empty_like", "eye", "float16", "float32", "float64", "full", "full_like", "grad",
-    "gradcheck", "gradgradcheck", "int8", "int16", "int32", "int64", "linspace", "manual_seed",
-    "ones", "ones_like", "rand", "rand_like", "randint", "randn", "randn_like", "tensor", "uint8",
-    "zeros", "zeros_like",
+    "DType", "Function", "Generator", "GradcheckError", "Size", "Tensor", "arange", "bool_",
+    "device", "empty", "empty_like", "eye", "float16", "float32", "float64", "full",
+    "full_like", "grad", "gradcheck", "gradgradcheck", "int8", "int16", "int32", "int64",
+    "linspace", "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
+    "randn_like", "tensor", "uint8", "zeros", "zeros_like",
 ]
 for _module in (ops.elementwise, ops.index, ops.linalg, ops.movement, ops.reduce):
     __all__ += _module.__all__

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from chainrule.autograd import topological_order
+from chainrule.autograd.graph import topological_order
 from chainrule.scalar.value import Value
 from chainrule.tensor.function import AccumulateGrad, edge
 from chainrule.tensor.tensor import Tensor
