@@ -24,7 +24,6 @@ from chainrule.tensor.function import (
 )
 from chainrule.tensor.size import Size
 
-_mk_size = tuple.__new__
 _alloc = object.__new__
 
 
@@ -126,7 +125,7 @@ class Tensor:
     # ----- metadata ------------------------------------------------------------------------
     @property
     def shape(self) -> Size:
-        return _mk_size(Size, self._data.shape)
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -151,7 +150,7 @@ class Tensor:
 
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
-            return _mk_size(Size, self._data.shape)
+            return Size(self._data.shape)
         if self._data.ndim == 0:
             raise IndexError(f"size: dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_wrap_dim(dim, self.ndim, "size")]
