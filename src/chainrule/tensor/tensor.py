@@ -7,6 +7,7 @@ state, conversions, autograd entry points and creation functions.
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -443,11 +444,27 @@ class Generator:
     """A seedable source of random numbers for ``rand``/``randn``/``randint``/init."""
 
     def __init__(self, seed: int | None = None) -> None:
-        self.rng = backend.default_rng(seed)
+        self.manual_seed(_fresh_seed() if seed is None else seed)
 
     def manual_seed(self, seed: int) -> Generator:
         self.rng = backend.default_rng(seed)
+        self._initial_seed = int(seed)
         return self
+
+    def seed(self) -> int:
+        """Reseed from a nondeterministic source; return the new seed."""
+        s = _fresh_seed()
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        """The seed this generator was last seeded with."""
+        return self._initial_seed
+
+
+def _fresh_seed() -> int:
+    """A nondeterministic 63-bit seed (the operating system's entropy)."""
+    return int.from_bytes(os.urandom(8), "little") >> 1
 
 
 default_generator = Generator(0)
