@@ -217,8 +217,8 @@ def normal(mean: Any, std: Any = 1.0, size: Sequence[int] | None = None,
         shape = xp.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
         raise RuntimeError(
-            f"normal: mean of shape {xp.shape(mean)} and std of shape {xp.shape(std)} cannot "
-            f"be broadcast together") from None
+            f"normal: mean of shape {tuple(xp.shape(mean))} and std of shape "
+            f"{tuple(xp.shape(std))} cannot be broadcast together") from None
     np_dtype = xp.result_type(*arrays)
     sample = (rng.standard_normal(shape) * (std if s is None else s)
               + (mean if m is None else m)).astype(np_dtype)
