@@ -9,7 +9,7 @@ from chainrule.tensor import backend
 from chainrule.tensor.backend import xp
 from chainrule.tensor.devices import check_device
 from chainrule.tensor.ops.elementwise import to
-from chainrule.tensor.ops.movement import transpose, view
+from chainrule.tensor.ops.movement import transpose
 from chainrule.tensor.tensor import Tensor, _new, _size, empty, full, tensor, tensor_method
 
 __all__ = ["t"]
@@ -43,9 +43,9 @@ def type_(a: Tensor, dtype: Any = None, non_blocking: bool = False) -> Any:
         prefix, _, name = dtype.rpartition(".")
         if prefix.endswith(".cuda") or prefix == "cuda":
             check_device("cuda", "type")
-        if prefix not in ("", "torch", "chainrule") or name not in _BY_TYPE_NAME:
+        if prefix not in ("torch", "chainrule") or name not in _BY_TYPE_NAME:
             raise ValueError(f"type: invalid type: '{dtype}'")
-        dtype = _BY_TYPE_NAME[name]
+        dtype = backend.to_np_dtype(_BY_TYPE_NAME[name])
     return to(a, dtype)
 
 
@@ -76,7 +76,7 @@ def t(a: Tensor) -> Tensor:
     """The transpose of a matrix; a 0-d or 1-d tensor as it is (a view)."""
     if a.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
-    return transpose(a, 0, 1) if a.ndim == 2 else view(a, a._data.shape)
+    return transpose(a, 0, 1) if a.ndim == 2 else a[...]  # an alias (a view), as PyTorch
 
 
 @tensor_method("is_contiguous")
