@@ -1,8 +1,15 @@
 """chainrule: automatic differentiation, from micrograd's Value to PyTorch-style Tensors."""
 
-from chainrule import func
+from chainrule import autograd, func
 from chainrule import tensor as _tensor_pkg
-from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from chainrule.scalar import Value
 from chainrule.tensor import *  # noqa: F403  (Tensor, creation functions, ops, dtypes, grad)
 
@@ -10,8 +17,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value",
+    "autograd",
     "func",
     "enable_grad",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",

@@ -6,14 +6,8 @@ import sys
 
 import pytest
 
-from chainrule.autograd import (
-    backward,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    set_grad_enabled,
-    topological_order,
-)
+from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.autograd.graph import backward, topological_order
 
 _countdown = itertools.count(0, -1)
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from micrograd.engine import Value as MgValue
 
-from chainrule.autograd import topological_order
+from chainrule.autograd.graph import topological_order
 from chainrule.scalar import Value
 
 

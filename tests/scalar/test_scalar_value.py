@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from chainrule import no_grad
-from chainrule.autograd import topological_order
+from chainrule.autograd.graph import topological_order
 from chainrule.scalar import Value, grad, linear
 from chainrule.scalar.nn import MLP
 from chainrule.scalar.optim import SGD

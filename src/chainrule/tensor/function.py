@@ -891,6 +891,25 @@ def grad(
     )
 
 
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Tensor | Sequence[Tensor | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Tensor | Sequence[Tensor] | None = None,
+) -> None:
+    """``chainrule.autograd.backward``: add sum_k grad_tensors_k^T d(tensors_k)/d(leaf) to every
+    leaf's ``.grad`` (only to ``inputs``' when given), as ``Tensor.backward`` for several roots.
+    """
+    tensors = _as_list(tensors, "backward", "tensors")
+    seeds = _seeds(tensors, grad_tensors, "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = _check_inputs(inputs, "backward")
+    run_backward(tensors, seeds, retain_graph, create_graph, inputs)
+
+
 def _seeds(outputs: Sequence[Tensor], grad_outputs: Any, where: str) -> list[Tensor]:
     """The gradients backward starts from: ``grad_outputs``, or 1 for scalar outputs."""
     if grad_outputs is None and len(outputs) == 1:  # loss.backward(): d loss / d loss = 1

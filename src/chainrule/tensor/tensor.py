@@ -7,6 +7,7 @@ state, conversions, autograd entry points and creation functions.
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from chainrule.autograd.grad_mode import _GradMode
 from chainrule.tensor import backend, function
 from chainrule.tensor.backend import DType, xp
+from chainrule.tensor.devices import check_device, cpu
 from chainrule.tensor.function import (
     AccumulateGrad,
     Node,
@@ -21,8 +23,8 @@ from chainrule.tensor.function import (
     VersionCounter,
     run_backward,
 )
+from chainrule.tensor.size import Size
 
-Size = tuple  # PyTorch returns torch.Size; a tuple compares equal to it
 _alloc = object.__new__
 
 
@@ -126,8 +128,8 @@ class Tensor:
 
     # ----- metadata ------------------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -138,8 +140,8 @@ class Tensor:
         return backend.dtype_of(self._data)
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> Any:
+        return cpu
 
     @property
     def is_leaf(self) -> bool:
@@ -152,7 +154,7 @@ class Tensor:
 
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
-            return self._data.shape
+            return Size(self._data.shape)
         if self._data.ndim == 0:
             raise IndexError(f"size: dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_wrap_dim(dim, self.ndim, "size")]
@@ -452,11 +454,27 @@ class Generator:
     """A seedable source of random numbers for ``rand``/``randn``/``randint``/init."""
 
     def __init__(self, seed: int | None = None) -> None:
-        self.rng = backend.default_rng(seed)
+        self.manual_seed(_fresh_seed() if seed is None else seed)
 
     def manual_seed(self, seed: int) -> Generator:
         self.rng = backend.default_rng(seed)
+        self._initial_seed = int(seed)
         return self
+
+    def seed(self) -> int:
+        """Reseed from a nondeterministic source; return the new seed."""
+        s = _fresh_seed()
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        """The seed this generator was last seeded with."""
+        return self._initial_seed
+
+
+def _fresh_seed() -> int:
+    """A nondeterministic 63-bit seed (the operating system's entropy)."""
+    return int.from_bytes(os.urandom(8), "little") >> 1
 
 
 default_generator = Generator(0)
@@ -467,8 +485,10 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (floats default to float32)."""
+    check_device(device, "tensor")
     if isinstance(data, Tensor):
         data = data._data
     array = _asarray(data, dtype)
@@ -514,33 +534,43 @@ def _float_dtype(dtype: Any) -> Any:
     return backend.to_np_dtype(dtype) if dtype is not None else xp.dtype(xp.float32)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    check_device(device, "zeros")
     return _new(xp.zeros(_size(size, "zeros"), _float_dtype(dtype)), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    check_device(device, "ones")
     return _new(xp.ones(_size(size, "ones"), _float_dtype(dtype)), requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*size: Any, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    check_device(device, "empty")
     return _new(xp.empty(_size(size, "empty"), _float_dtype(dtype)), requires_grad)
 
 
-def full(size: Sequence[int], fill_value: Any, dtype: Any = None,
+def full(size: Sequence[int], fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
+    check_device(device, "full")
     if dtype is None:
         dtype = backend.asarray(fill_value).dtype
     return _new(xp.full(_size((tuple(size),), "full"), fill_value, backend.to_np_dtype(dtype)),
                 requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    check_device(device, "eye")
     return _new(xp.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           device: Any = None, requires_grad: bool = False) -> Tensor:
     """Values start, start+step, ... below end (ints give int64, floats float32)."""
+    check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -555,8 +585,9 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     return _new(array, requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None,
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
+    check_device(device, "linspace")
     return _new(xp.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
 
 
@@ -568,33 +599,40 @@ def _random_dtype(dtype: Any, op: str) -> Any:
 
 
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
-         requires_grad: bool = False) -> Tensor:
+         device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1)."""
+    check_device(device, "rand")
     np_dtype = _random_dtype(dtype, "rand")
     rng = (generator or default_generator).rng
     return _new(rng.random(_size(size, "rand")).astype(np_dtype), requires_grad)
 
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
-          requires_grad: bool = False) -> Tensor:
+          device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
+    check_device(device, "randn")
     np_dtype = _random_dtype(dtype, "randn")
     rng = (generator or default_generator).rng
     return _new(rng.standard_normal(_size(size, "randn")).astype(np_dtype), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Sequence[int] = (),
-            generator: Generator | None = None, dtype: Any = None) -> Tensor:
+            generator: Generator | None = None, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    check_device(device, "randint")
+    if isinstance(high, tuple | list) and not size:  # randint(high, size), as PyTorch's
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     rng = (generator or default_generator).rng
     array = rng.integers(low, high, size=tuple(size)).astype(backend.to_np_dtype(dtype or "int64"))
-    return _new(array, False)
+    return _new(array, requires_grad)
 
 
 def _like(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    def like(t: Tensor, dtype: Any = None, requires_grad: bool = False, **kw: Any) -> Tensor:
-        return fn(*t.shape, dtype=dtype if dtype is not None else t.dtype,
+    def like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+             **kw: Any) -> Tensor:
+        return fn(*t.shape, dtype=dtype if dtype is not None else t.dtype, device=device,
                   requires_grad=requires_grad, **kw)
 
     like.__name__ = fn.__name__ + "_like"
@@ -609,6 +647,7 @@ rand_like = _like(rand)
 randn_like = _like(randn)
 
 
-def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
     return full(t.shape, fill_value, dtype=dtype if dtype is not None else t.dtype,
-                requires_grad=requires_grad)
+                device=device, requires_grad=requires_grad)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from chainrule._extras import install_hint
-from chainrule.autograd import topological_order
+from chainrule.autograd.graph import topological_order
 from chainrule.scalar.value import Value
 from chainrule.tensor.function import AccumulateGrad, SavedTensor, edge
 from chainrule.tensor.tensor import Tensor

@@ -1,5 +1,18 @@
 """Tensor operations grouped by kind; importing this registers their Tensor methods."""
 
-from chainrule.tensor.ops import elementwise, index, inplace, linalg, movement, reduce  # noqa: F401
+from chainrule.tensor.ops import (  # noqa: F401
+    compare,
+    convert,
+    elementwise,
+    grid,
+    index,
+    inplace,
+    linalg,
+    movement,
+    random,
+    reduce,
+)
 
-__all__ = ["elementwise", "index", "linalg", "movement", "reduce"]
+__all__ = [
+    "compare", "convert", "elementwise", "grid", "index", "linalg", "movement", "random", "reduce",
+]

@@ -17,6 +17,8 @@ from typing import Any
 
 from chainrule.tensor import backend
 from chainrule.tensor.backend import keep_where, ndarray, xp
+from chainrule.tensor.devices import check_device
+from chainrule.tensor.devices import device as _device
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import Operand, broadcast_check, check_operand, data
 from chainrule.tensor.tensor import Tensor, tensor_method, zeros_like
@@ -613,18 +615,44 @@ class Clone(Function):
 
 # ----- public functions ------------------------------------------------------------------------
 @tensor_method("to")
-def to(a: Tensor, dtype: Any = None, device: str | None = None, copy: bool = False) -> Tensor:
-    """The tensor with elements of ``dtype`` (differentiable between float types)."""
-    if isinstance(dtype, str) and dtype == "cpu" and device is None:
-        dtype, device = None, "cpu"
-    if device not in (None, "cpu"):
-        raise RuntimeError(f"to: device {device!r} is not available (this backend is 'cpu')")
+def to(a: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """The tensor with elements of ``dtype`` (differentiable between float types), PyTorch's
+    forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype), with
+    ``dtype=``, ``device=``, ``copy=``, ``non_blocking=``. Without a change (and ``copy``) it
+    returns ``a`` itself."""
+    dtype, device, copy = _to_args(a, args, kwargs)
+    check_device(device, "to")
     if dtype is None:
         return a.clone() if copy else a
     np_dtype = backend.to_np_dtype(dtype)
     if np_dtype == a._data.dtype and not copy:
         return a
     return Cast.apply(a, np_dtype)
+
+
+def _to_args(a: Tensor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any, bool]:
+    """(dtype, device, copy) from ``to``'s overloads: a leading tensor, or device then dtype (a
+    string, an int or a device object is a device), then non_blocking and copy."""
+    dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    rest = list(args)
+    if rest and isinstance(rest[0], Tensor):
+        other = rest.pop(0)
+        dtype, device = other._data.dtype, other.device
+    else:
+        if rest and isinstance(rest[0], str | _device | int) and not isinstance(rest[0], bool):
+            device = rest.pop(0)
+        if rest and not isinstance(rest[0], bool):
+            dtype = rest.pop(0)
+    if len(rest) > 2:
+        raise TypeError(f"to() received too many positional arguments: {args!r}")
+    if len(rest) == 2:
+        copy = rest[1]
+    return dtype, device, bool(copy)
 
 
 @tensor_method("clone")
