@@ -24,6 +24,7 @@ from chainrule.tensor.ops.index import *  # noqa: F403
 from chainrule.tensor.ops.linalg import *  # noqa: F403
 from chainrule.tensor.ops.movement import *  # noqa: F403
 from chainrule.tensor.ops.reduce import *  # noqa: F403
+from chainrule.tensor.ops.sort import *  # noqa: F403
 from chainrule.tensor.tensor import (
     Generator,
     Tensor,
@@ -54,5 +55,5 @@ __all__ = [
     "ones", "ones_like", "rand", "rand_like", "randint", "randn", "randn_like", "tensor", "uint8",
     "zeros", "zeros_like",
 ]
-for _module in (ops.elementwise, ops.index, ops.linalg, ops.movement, ops.reduce):
+for _module in (ops.elementwise, ops.index, ops.linalg, ops.movement, ops.reduce, ops.sort):
     __all__ += _module.__all__

@@ -1,5 +1,5 @@
 """Tensor operations grouped by kind; importing this registers their Tensor methods."""
 
-from chainrule.tensor.ops import elementwise, index, inplace, linalg, movement, reduce  # noqa: F401
+from chainrule.tensor.ops import elementwise, index, inplace, linalg, movement, reduce, sort  # noqa: F401
 
-__all__ = ["elementwise", "index", "linalg", "movement", "reduce"]
+__all__ = ["elementwise", "index", "linalg", "movement", "reduce", "sort"]
