@@ -597,11 +597,22 @@ def count_nonzero(a: Tensor, dim: Any = None) -> Tensor:
         _out_shape(a._data.shape, dims, False)))
 
 
+class NanZeroed(Function):
+    """x with its NaNs replaced by 0; the rule is g * (x is not NaN), a product as PyTorch's
+    nansum rule (so an infinite g at a NaN, as in nanmean of an all-NaN slice, gives NaN)."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        ctx.keep = ~xp.isnan(a._data)
+        return xp.where(ctx.keep, a._data, 0)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        return g * _const(ctx.keep)
+
+
 def _nan_zeroed(a: Tensor) -> Tensor:
-    """a with its NaNs replaced by 0 (a constant there: no gradient reaches them)."""
-    if a._data.dtype.kind != "f":
-        return a
-    return Where.apply(_const(xp.isnan(a._data)), 0, a)
+    return NanZeroed.apply(a) if a._data.dtype.kind == "f" else a
 
 
 @tensor_method("nansum")
@@ -631,15 +642,16 @@ class VectorNorm(Function):
     sqrt(sum(x^2)) would give NaN. The rule is PyTorch's linalg_vector_norm_backward:
     p = 1: sign(x) g; p = 2: x g / |x|; p = +-inf: sign(x) g split evenly among the elements
     with |x| = norm; else sign(x) |x|^(p-1) g / norm^(p-1) (0 where the norm or, for p < 1,
-    x is 0)."""
+    x is 0). split=False (cdist's rule): each tie at p = +-inf gets the whole sign(x) g."""
 
     save_output = True
 
     @staticmethod
-    def forward(ctx: Node, a: Tensor, p: float, dims: tuple[int, ...], keepdim: bool) -> Any:
+    def forward(ctx: Node, a: Tensor, p: float, dims: tuple[int, ...], keepdim: bool,
+                split: bool = True) -> Any:
         x = a._data
         ctx.save_for_backward(a)
-        ctx.p, ctx.dims = p, dims
+        ctx.p, ctx.dims, ctx.split = p, dims, split
         ctx.kept = None if keepdim else _kept_shape(x.shape, dims)
         ax = xp.abs(x)
         if p == math.inf:
@@ -655,27 +667,29 @@ class VectorNorm(Function):
         return (ax ** p).sum(axis=dims, keepdims=keepdim) ** (1 / p)
 
     @staticmethod
-    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None, None]:
         (a,) = ctx.saved_tensors
         p, norm = ctx.p, ctx.output
         if ctx.kept is not None:
             g, norm = g.reshape(ctx.kept), norm.reshape(ctx.kept)
         zero_norm = _const(data(norm) == 0)
         if p == 0:
-            return _const(xp.zeros(a.shape, data(g).dtype)), None, None, None
+            return _const(xp.zeros(a.shape, data(g).dtype)), None, None, None, None
         if p == 1:
-            return a.sign() * g, None, None, None
+            return a.sign() * g, None, None, None, None
         if p == 2:
-            return a * Where.apply(zero_norm, 0, g / norm), None, None, None
+            return a * Where.apply(zero_norm, 0, g / norm), None, None, None, None
         if math.isinf(p):
             mask = xp.abs(data(a)) == data(norm)
-            share = mask / mask.sum(axis=ctx.dims, keepdims=True).astype(data(g).dtype)
-            return a.sign() * (g * _const(share)), None, None, None
+            share = mask.astype(data(g).dtype)
+            if ctx.split:
+                share /= mask.sum(axis=ctx.dims, keepdims=True)
+            return a.sign() * (g * _const(share)), None, None, None, None
         if p < 1:
             scaled = a.sign() * Where.apply(_const(data(a) == 0), 0, a.abs() ** (p - 1))
-            return scaled * g * norm ** (1 - p), None, None, None
+            return scaled * g * norm ** (1 - p), None, None, None, None
         scaled = a.sign() * a.abs() ** (p - 1) if p < 2 else a * a.abs() ** (p - 2)
-        return scaled * Where.apply(zero_norm, 0, g / norm ** (p - 1)), None, None, None
+        return scaled * Where.apply(zero_norm, 0, g / norm ** (p - 1)), None, None, None, None
 
 
 def _vector_norm(a: Tensor, p: float, dim: Any, keepdim: bool, op: str) -> Tensor:
@@ -1022,6 +1036,8 @@ def diff(a: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
     if n < 0:
         raise RuntimeError(f"diff(): order n must be non-negative but got {n}")
     d = wrap_dim(dim, a._data.ndim, "diff")
+    if n == 0:  # PyTorch ignores prepend and append then
+        return a
     if prepend is not None or append is not None:
         parts = [t if isinstance(t, Tensor) else Tensor(t) for t in (prepend, a, append)
                  if t is not None]
@@ -1079,6 +1095,9 @@ def renorm(a: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
         raise RuntimeError(f"renorm(): non-positive norm p={p} is not supported")
     if maxnorm < 0:
         raise RuntimeError(f"renorm(): expected maxnorm to be >= 0 but got {maxnorm}")
+    if a._data.ndim < 2:
+        raise RuntimeError(f"renorm(): input needs at least 2 dimensions, got shape "
+                           f"{tuple(a.shape)}")
     d = wrap_dim(dim, a._data.ndim, "renorm")
     others = tuple(i for i in range(a._data.ndim) if i != d)
     n = _vector_norm(a, p, others, True, "renorm")
@@ -1104,7 +1123,8 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
     diffs = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     if x1._data.shape[-1] == 0:
         return Sum.apply(diffs, (diffs.ndim - 1,), False)
-    return VectorNorm.apply(diffs, float(p), (diffs.ndim - 1,), False)
+    # PyTorch's cdist rule gives each tie of an inf norm the whole gradient (split=False)
+    return VectorNorm.apply(diffs, float(p), (diffs.ndim - 1,), False, False)
 
 
 __all__ = [
