@@ -9,6 +9,7 @@ itself differentiable. unique and searchsorted have no gradient.
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from typing import Any
 
@@ -80,9 +81,23 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
                            f"size {n} (shape {tuple(a.shape)})")
     index, d = _order(a, dim, largest, "topk")
     if a._data.ndim == 0:
-        return TopkResult(a * 1 if k else a.reshape(1)[:0].reshape(()), _const(index))
+        return TopkResult(a * 1, _const(index))  # also for k = 0, as PyTorch
     index = xp.take(index, xp.arange(k), axis=d)
     return TopkResult(gather(a, d, _const(index)), _const(index))
+
+
+def _unique_dim(x: Any, dim: int, op: str) -> int:
+    """``dim`` wrapped; the errors of PyTorch's unique along a dim."""
+    if x.ndim == 0:
+        raise IndexError(f"{op}(): dim {dim} given for a 0-d tensor")
+    d = wrap_dim(dim, x.ndim, op)
+    if x.shape.count(0) > 1:
+        raise RuntimeError(f"{op}(): more than one dimension of shape {tuple(x.shape)} has "
+                           f"size zero, so unique cannot be applied")
+    if x.size == 0 and x.shape[d] != 0:
+        raise RuntimeError(f"{op}(): shape {tuple(x.shape)} has a size-zero dimension that is "
+                           f"not dim {d}, so unique cannot be applied")
+    return d
 
 
 def _unique_result(out: Any, inverse: Any, counts: Any, return_inverse: bool,
@@ -106,13 +121,8 @@ def unique(a: Tensor, sorted: bool = True, return_inverse: bool = False,
         out, inverse, counts = xp.unique(x.reshape(-1), return_inverse=True, return_counts=True)
         return _unique_result(out, inverse.reshape(x.shape), counts, return_inverse,
                               return_counts)
-    d = wrap_dim(dim, x.ndim, "unique")
-    if x.ndim == 0:
-        raise IndexError("unique(): dim given for a 0-d tensor")
+    d = _unique_dim(x, dim, "unique")
     if x.size == 0:
-        if x.shape[d] != 0:
-            raise RuntimeError(f"unique(): number of elements along dim {d} must be 0 for an "
-                               f"empty tensor of shape {tuple(x.shape)}")
         return _unique_result(x, xp.zeros(0, _INT64), xp.zeros(0, _INT64), return_inverse,
                               return_counts)
     out, inverse, counts = xp.unique(x, return_inverse=True, return_counts=True, axis=d)
@@ -131,11 +141,12 @@ def unique_consecutive(a: Tensor, return_inverse: bool = False, return_counts: b
         change = flat[1:] != flat[:-1]
         shape = x.shape
     else:
-        d = wrap_dim(dim, x.ndim, "unique_consecutive")
-        if x.ndim == 0:
-            raise IndexError("unique_consecutive(): dim given for a 0-d tensor")
+        d = _unique_dim(x, dim, "unique_consecutive")
+        if x.size == 0:
+            return _unique_result(x, xp.zeros(0, _INT64), xp.zeros(0, _INT64), return_inverse,
+                                  return_counts)
         flat = xp.moveaxis(x, d, 0)
-        change = (flat[1:] != flat[:-1]).reshape(max(flat.shape[0] - 1, 0), -1).any(axis=1)
+        change = (flat[1:] != flat[:-1]).reshape(flat.shape[0] - 1, -1).any(axis=1)
         shape = (x.shape[d],)
     starts = xp.concatenate([xp.ones(min(len(flat), 1), bool), change])
     first = xp.flatnonzero(starts)
@@ -175,9 +186,10 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
             f"boundaries tensor {tuple(seq.shape)} and input value tensor {tuple(v.shape)}"
         )
     n = seq.shape[-1]
-    s2 = seq.reshape(-1, n)
-    v2 = v.reshape(s2.shape[0], -1) if seq.ndim > 1 else v.reshape(1, -1)
-    rows, m = v2.shape
+    rows = math.prod(seq.shape[:-1])
+    s2 = seq.reshape(rows, n)
+    v2 = v.reshape(rows, v.shape[-1]) if seq.ndim > 1 else v.reshape(1, v.size)
+    m = v2.shape[1]
     # merge each row's sequence and values in one stable lexicographic sort by (row, value,
     # tag); a value's result is the number of sequence elements before it in its row. The tag
     # puts values before equal sequence elements (left) or after them (right).
