@@ -1,10 +1,14 @@
 """Reductions: sum, mean, prod, amax/amin, max/min, var/std, logsumexp, softmax, log_softmax,
-argmax/argmin, all/any.
+argmax/argmin, all/any; count_nonzero, nansum/nanmean, norm/dist, median/nanmedian, kthvalue,
+mode; scans (cumsum, cumprod, logcumsumexp, cummax/cummin); diff, trapezoid, renorm, cdist.
 
 Primitives with rules: sum, prod, amax/amin, max/min along a dim (a selection), softmax and
 log_softmax (fused for speed: one node each instead of five or six, and a short exact rule).
-Compositions: mean (sum / n), var (sum of squared deviations / (n - correction)), std (a guarded
-square root of var), logsumexp (m + log(sum(exp(x - m))) with the max m detached).
+Later primitives: VectorNorm (a zero norm's gradient is 0), CumSum, CumProd (exact with
+zeros), LogCumSumExp (stable), NanZeroed; selections along a dim (median, kthvalue, mode) reuse
+SelectAlong, cummax/cummin gather. Compositions: mean (sum / n), var (sum of squared
+deviations / (n - correction)), std (a guarded square root of var), logsumexp
+(m + log(sum(exp(x - m))) with the max m detached).
 
 ``dim`` follows PyTorch: None (or an empty tuple, as torch.sum) reduces every dimension, negative
 dims count from the end, and a 0-d tensor accepts dim 0 or -1 (reducing nothing).

@@ -146,7 +146,8 @@ def unique_consecutive(a: Tensor, return_inverse: bool = False, return_counts: b
             return _unique_result(x, xp.zeros(0, _INT64), xp.zeros(0, _INT64), return_inverse,
                                   return_counts)
         flat = xp.moveaxis(x, d, 0)
-        change = (flat[1:] != flat[:-1]).reshape(flat.shape[0] - 1, -1).any(axis=1)
+        slices = (flat[1:] != flat[:-1]).reshape(len(flat) - 1, math.prod(flat.shape[1:]))
+        change = slices.any(axis=1)
         shape = (x.shape[d],)
     starts = xp.concatenate([xp.ones(min(len(flat), 1), bool), change])
     first = xp.flatnonzero(starts)
