@@ -29,6 +29,7 @@ from chainrule.tensor.ops.index import *  # noqa: F403
 from chainrule.tensor.ops.linalg import *  # noqa: F403
 from chainrule.tensor.ops.movement import *  # noqa: F403
 from chainrule.tensor.ops.reduce import *  # noqa: F403
+from chainrule.tensor.ops.sort import *  # noqa: F403
 from chainrule.tensor.size import Size
 from chainrule.tensor.tensor import (
     Generator,
@@ -61,5 +62,5 @@ __all__ = [
     "randn_like", "tensor", "uint8", "zeros", "zeros_like",
 ]
 for _module in (creation, ops.compare, ops.convert, ops.elementwise, ops.grid, ops.index,
-                ops.linalg, ops.movement, ops.reduce):
+                ops.linalg, ops.movement, ops.reduce, ops.sort):
     __all__ += _module.__all__

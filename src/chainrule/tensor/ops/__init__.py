@@ -11,8 +11,10 @@ from chainrule.tensor.ops import (  # noqa: F401
     movement,
     random,
     reduce,
+    sort,
 )
 
 __all__ = [
     "compare", "convert", "elementwise", "grid", "index", "linalg", "movement", "random", "reduce",
+    "sort",
 ]
