@@ -352,7 +352,7 @@ class Tensor:
                 f"{op}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
                 f"{tuple(result.shape)}"
             )
-        if not xp.can_cast(result._data.dtype, self._data.dtype, "same_kind"):
+        if not backend.can_cast_np(result._data.dtype, self._data.dtype):
             raise RuntimeError(
                 f"{op}: result type {backend.dtype_of(result._data)!r} can't be cast to the "
                 f"desired output type {self.dtype!r}"
