@@ -288,7 +288,7 @@ class finfo:
         self.max = builtins.float(info.max)
         self.min = builtins.float(info.min)
         self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
-        self.resolution = builtins.float(info.resolution)
+        self.resolution = 10.0 ** -info.precision
         self.dtype = _BY_NP[np_dtype].name
 
     def __repr__(self) -> str:
@@ -314,7 +314,7 @@ class iinfo:
         self.dtype = _BY_NP[np_dtype].name
 
     def __repr__(self) -> str:
-        return f"iinfo(min={self.min}, max={self.max:g}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
 
 # ----- arrays ----------------------------------------------------------------------------------
@@ -361,6 +361,9 @@ def asarray(data: Any, dtype: Any = None) -> Any:
             raise TypeError("tensor: invalid data type 'str': a tensor holds numbers only")
         if np_dtype is None:
             if array.dtype.kind == "f":
+                if array.size and not isinstance(data, builtins.float) and \
+                        numpy.abs(array).max() >= 2.0**63:  # [1, 2**63] reads as float64
+                    _check_values(numpy.asarray(data, dtype=object))
                 array = array.astype(defaults.float)
             elif array.dtype.kind in "iu":
                 if array.dtype == numpy.uint64 and array.size and array.max() >= 1 << 63:

@@ -21,6 +21,7 @@ from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import Operand, broadcast_check, check_operand, data
 from chainrule.tensor.tensor import Tensor, tensor_method
 
+
 def _const(array: Any) -> Tensor:
     """A tensor outside the graph (a mask, a constant)."""
     return Tensor._make(array, False, None)
@@ -88,14 +89,22 @@ def _binary_op(fn: type[Function], op: str, doc: str = "", floating: bool = Fals
     apply = fn.apply
 
     def binary(a: Operand, b: Operand) -> Tensor:
+        # fast: one dtype; a float tensor and a Python float or int (of int64/uint64 range)
         if isinstance(a, Tensor):
             if isinstance(b, Tensor):
                 if a._data.dtype is not b._data.dtype or (floating and a._data.dtype.kind != "f"):
                     a, b = _slow(a, b)
-            elif (type(b) is not float and type(b) is not int) or a._data.dtype.kind != "f":
+            elif type(b) is float:
+                if a._data.dtype.kind != "f":
+                    a, b = _slow(a, b)
+            elif (type(b) is not int or a._data.dtype.kind != "f"
+                  or not -0x8000000000000000 <= b <= 0xFFFFFFFFFFFFFFFF):
                 a, b = _slow(a, b)
-        elif ((type(a) is not float and type(a) is not int) or not isinstance(b, Tensor)
-              or b._data.dtype.kind != "f"):
+        elif type(a) is float:
+            if not isinstance(b, Tensor) or b._data.dtype.kind != "f":
+                a, b = _slow(a, b)
+        elif (type(a) is not int or not isinstance(b, Tensor) or b._data.dtype.kind != "f"
+              or not -0x8000000000000000 <= a <= 0xFFFFFFFFFFFFFFFF):
             a, b = _slow(a, b)
         try:
             return apply(a, b)
