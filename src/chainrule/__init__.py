@@ -13,6 +13,8 @@ from chainrule.autograd import (
 from chainrule.scalar import Value
 from chainrule.tensor import *  # noqa: F403  (Tensor, creation functions, ops, dtypes, grad)
 
+globals().update(_tensor_pkg.ALIASES)  # chainrule.float, .long, .bool ... (not in __all__)
+
 __version__ = "0.1.0"
 
 __all__ = [

@@ -55,7 +55,7 @@ def test_tensor_dtype_argument_and_requires_grad():
     assert cr.tensor([1.5], dtype="float64").dtype == cr.float64
     assert cr.tensor([1.5], dtype=np.float16).dtype == cr.float16
     assert cr.tensor([1.7, -1.7], dtype=cr.int64).tolist() == [1, -1]
-    assert cr.tensor([1], dtype=float).dtype == cr.float32
+    assert cr.tensor([1], dtype=float).dtype == cr.float64  # as torch: float is double
     assert cr.tensor([1.0], dtype=int).dtype == cr.int64
     assert cr.tensor([1.0], dtype=bool).dtype == cr.bool_
 
@@ -194,11 +194,12 @@ def test_item_tolist_and_python_conversions():
         [1, 2][cr.tensor(1.0)]
 
 
-SUPPORTED = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
+SUPPORTED = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
+             "uint32", "uint64", "bool"]
 
 
 @settings(max_examples=25, deadline=None)
-@given(hnp.arrays(st.sampled_from([*SUPPORTED, "uint16", "complex64"]),
+@given(hnp.arrays(st.sampled_from([*SUPPORTED, "complex64", "complex128"]),
                   hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4)))
 def test_metadata_of_any_array(a):
     if a.dtype.name not in SUPPORTED:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import numpy as np
 import pytest
 import torch
 
@@ -179,7 +180,7 @@ CASES: dict[str, Case] = {
         lambda: cr.ones(3).add_(cr.ones(2, 3)), RuntimeError, ("add_", "(3,)", "(2, 3)"),
         lambda: torch.ones(3).add_(torch.ones(2, 3))),
     "in-place dtype": Case(
-        lambda: cr.tensor([1, 2]).add_(1.5), RuntimeError, ("add_", "float64", "int64"),
+        lambda: cr.tensor([1, 2]).add_(1.5), RuntimeError, ("add_", "float32", "int64"),
         lambda: torch.tensor([1, 2]).add_(1.5)),
     "index assignment shape": Case(
         lambda: _setitem_shape(cr), RuntimeError, ("(2,)", "(3,)"),
@@ -199,6 +200,61 @@ CASES: dict[str, Case] = {
     "hook without requires_grad": Case(
         lambda: cr.ones(2).register_hook(print), RuntimeError, ("require",),
         lambda: torch.ones(2).register_hook(print)),
+    "size beyond memory": Case(
+        lambda: cr.ones(2**62), RuntimeError, ("ones", "overflowed", str(2**62), "bytes"),
+        lambda: torch.ones(2**62)),
+    "size too big to allocate": Case(
+        lambda: cr.zeros(2**24, 2**24), RuntimeError, ("zeros", "allocate", str(2**50), "bytes")),
+    "bool minus bool": Case(
+        lambda: cr.tensor([True]) - cr.tensor([True]), RuntimeError, ("Subtraction", "bool"),
+        lambda: torch.tensor([True]) - torch.tensor([True])),
+    "bool negation": Case(
+        lambda: -cr.tensor([True]), RuntimeError, ("Negation", "bool", "logical_not"),
+        lambda: -torch.tensor([True])),
+    "backward with a str gradient": Case(
+        lambda: (leaf(2) * 2).sum().backward("a"), TypeError, ("gradients", "str"),
+        lambda: (leaf(2, lib=torch) * 2).sum().backward("a")),
+    "tensor of an int beyond int64": Case(
+        lambda: cr.tensor([2**70]), ValueError, ("Overflow", str(2**70), "int64"),
+        lambda: torch.tensor([2**70])),
+    "tensor of 2**63": Case(
+        lambda: cr.tensor([1, 2**63]), ValueError, ("Overflow", str(2**63)),
+        lambda: torch.tensor([1, 2**63])),
+    "tensor int out of its dtype": Case(
+        lambda: cr.tensor([300], dtype=cr.int8), RuntimeError, ("300", "int8", "overflow"),
+        lambda: torch.tensor([300], dtype=torch.int8)),
+    "tensor of strings": Case(
+        lambda: cr.tensor(["a"]), ValueError, ("str",), lambda: torch.tensor(["a"])),
+    "tensor of a number and a string": Case(
+        lambda: cr.tensor([1, "a"]), TypeError, ("str",), lambda: torch.tensor([1, "a"])),
+    "complex dtype": Case(
+        lambda: cr.zeros(2, dtype=complex), TypeError, ("complex",)),
+    "complex array": Case(
+        lambda: cr.tensor(np.ones(2, dtype=np.complex64)), TypeError, ("complex64",)),
+    "datetime dtype": Case(
+        lambda: cr.zeros(2, dtype="datetime64[s]"), TypeError, ("datetime64",)),
+    "object dtype": Case(lambda: cr.zeros(2, dtype=object), TypeError, ("object",)),
+    "str dtype": Case(lambda: cr.zeros(2, dtype=str), TypeError, ("str",)),
+    "integer to a negative power": Case(
+        lambda: cr.tensor([2]) ** -1, RuntimeError, ("negative integer powers",),
+        lambda: torch.tensor([2]) ** -1),
+    "uint16 with int32": Case(
+        lambda: cr.ones(2, dtype=cr.uint16) + cr.ones(2, dtype=cr.int32), RuntimeError,
+        ("uint16", "int32", "not supported"),
+        lambda: torch.promote_types(torch.uint16, torch.int32)),
+    "where scalar out of range": Case(
+        lambda: cr.where(cr.tensor([True]), cr.ones(1, dtype=cr.uint8), 300), RuntimeError,
+        ("where", "300", "uint8"),
+        lambda: torch.where(torch.tensor([True]), torch.ones(1, dtype=torch.uint8), 300)),
+    "set_default_dtype int": Case(
+        lambda: cr.set_default_dtype(cr.int32), TypeError, ("floating", "int32"),
+        lambda: torch.set_default_dtype(torch.int32)),
+    "iinfo of a float": Case(
+        lambda: cr.iinfo(cr.float32), TypeError, ("iinfo", "float32"),
+        lambda: torch.iinfo(torch.float32)),
+    "finfo of an int": Case(
+        lambda: cr.finfo(cr.int32), TypeError, ("finfo", "int32"),
+        lambda: torch.finfo(torch.int32)),
     "custom Function gradient count": Case(
         _wrong_gradient_count, RuntimeError, ("BadBackward", "expected 2, got 1")),
 }

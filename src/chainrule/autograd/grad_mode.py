@@ -1,29 +1,32 @@
-"""Grad mode: whether operations record the graph they need for backward."""
+"""Grad mode: whether operations record the graph they need for backward.
+
+Thread-local, as PyTorch's: ``no_grad()`` in one thread leaves other threads recording, and a
+new thread starts with grad mode enabled.
+"""
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _GradState:
-    """Process-wide switch read by every op. An instance's slot, not a class attribute: writing
-    a class attribute (twice per recorded op) resets CPython's attribute caches for the class."""
+class _GradState(threading.local):
+    """The switch every op reads, one per thread. ``enabled`` is a class-level default (True):
+    a thread that never set it reads the class attribute, so a new thread records, and a read
+    stays one attribute lookup (the per-thread dict, then the class)."""
 
-    __slots__ = ("enabled",)
-
-    def __init__(self) -> None:
-        self.enabled = True
+    enabled = True
 
 
 _GradMode = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    """True when new operations record their inputs for backward."""
+    """True when new operations record their inputs for backward (in this thread)."""
     return _GradMode.enabled
 
 

@@ -6,16 +6,27 @@ Each ops module lists its public functions in ``__all__``; they are re-exported 
 
 from chainrule.tensor import creation, ops
 from chainrule.tensor.backend import (
+    ALIASES,
     DType,
     bool_,
+    can_cast,
+    finfo,
     float16,
     float32,
     float64,
+    get_default_dtype,
+    iinfo,
     int8,
     int16,
     int32,
     int64,
+    promote_types,
+    result_type,
+    set_default_dtype,
     uint8,
+    uint16,
+    uint32,
+    uint64,
 )
 from chainrule.tensor.creation import *  # noqa: F403
 from chainrule.tensor.devices import device
@@ -56,11 +67,16 @@ from chainrule.tensor.tensor import (
 
 __all__ = [
     "DType", "Function", "Generator", "GradcheckError", "Size", "Tensor", "arange", "bool_",
-    "device", "empty", "empty_like", "eye", "float16", "float32", "float64", "full",
-    "full_like", "grad", "gradcheck", "gradgradcheck", "int8", "int16", "int32", "int64",
-    "linspace", "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
-    "randn_like", "tensor", "uint8", "zeros", "zeros_like",
+    "can_cast", "device", "empty", "empty_like", "eye", "finfo", "float16", "float32", "float64",
+    "full", "full_like", "get_default_dtype", "grad", "gradcheck", "gradgradcheck", "iinfo",
+    "int8", "int16", "int32", "int64", "linspace", "manual_seed", "ones", "ones_like",
+    "promote_types", "rand", "rand_like", "randint", "randn", "randn_like", "result_type",
+    "set_default_dtype", "tensor", "uint8", "uint16", "uint32", "uint64", "zeros", "zeros_like",
 ]
+# PyTorch's other dtype names (chainrule.float is float32, chainrule.long int64, chainrule.bool
+# the bool dtype): module attributes, left out of __all__ so that a star import does not shadow
+# the builtins float, int and bool
+globals().update(ALIASES)
 for _module in (creation, ops.compare, ops.convert, ops.elementwise, ops.grid, ops.index,
                 ops.linalg, ops.movement, ops.reduce, ops.sort):
     __all__ += _module.__all__

@@ -2,10 +2,16 @@
 
 Ops call ``xp.<function>`` (NumPy's API). A GPU library with the same API (CuPy, say) can be
 swapped in here without touching the ops.
+
+It also holds the dtypes and PyTorch's type promotion, written once: :func:`result_type`,
+:func:`promote_types`, :func:`can_cast`, and the default floating dtype. Every op that combines
+operands asks these (NumPy's own promotion differs: int64 with float32 gives float64 there,
+a 0-d array is not weaker than an n-d one, and Python ints out of a dtype's range raise).
 """
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy
@@ -18,12 +24,13 @@ AxisError = numpy.exceptions.AxisError
 class DType:
     """A tensor element type, printed PyTorch-style (``chainrule.float32``)."""
 
-    __slots__ = ("is_floating_point", "itemsize", "name", "np")
+    __slots__ = ("is_floating_point", "is_signed", "itemsize", "name", "np")
 
     def __init__(self, name: str, np_dtype: Any) -> None:
         self.name = name
         self.np = numpy.dtype(np_dtype)
         self.is_floating_point = self.np.kind == "f"
+        self.is_signed = self.np.kind in "if"
         self.itemsize = self.np.itemsize
 
     def __repr__(self) -> str:
@@ -41,55 +48,326 @@ int16 = DType("int16", numpy.int16)
 int32 = DType("int32", numpy.int32)
 int64 = DType("int64", numpy.int64)
 uint8 = DType("uint8", numpy.uint8)
+uint16 = DType("uint16", numpy.uint16)
+uint32 = DType("uint32", numpy.uint32)
+uint64 = DType("uint64", numpy.uint64)
 bool_ = DType("bool", numpy.bool_)
 
-_BY_NP = {d.np: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, bool_)}
+DTYPES = (bool_, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, float32,
+          float64)
+# PyTorch's other names for them (``chainrule.float`` is float32, ``chainrule.long`` int64)
+ALIASES = {"float": float32, "double": float64, "half": float16, "long": int64, "int": int32,
+           "short": int16, "bool": bool_}
+_BY_NP = {d.np: d for d in DTYPES}
+_BOOL, _INT64 = bool_.np, int64.np
+# uint16/32/64 have PyTorch's limited support: they promote only with themselves and floats
+_BAREBONES = frozenset((uint16.np, uint32.np, uint64.np))
+
+
+# ----- the default floating dtype --------------------------------------------------------------
+class _Defaults:
+    """The dtype of Python floats in new tensors and in promotion (PyTorch's default dtype).
+    Process-wide, as PyTorch's."""
+
+    __slots__ = ("float",)
+
+    def __init__(self) -> None:
+        self.float = numpy.dtype(numpy.float32)
+
+
+defaults = _Defaults()
+
+
+def set_default_dtype(d: Any) -> None:
+    """Make ``d`` (float16, float32 or float64) the dtype of Python floats in new tensors and of
+    floating results of integer operands (``int_tensor / 2``, ``int_tensor + 0.5``)."""
+    np_dtype = to_np_dtype(d)
+    if np_dtype.kind != "f":
+        raise TypeError(
+            f"set_default_dtype: only floating-point types are supported as the default type, "
+            f"got {dtype_of_np(np_dtype)!r}"
+        )
+    defaults.float = np_dtype
+
+
+def get_default_dtype() -> DType:
+    """The dtype Python floats become (float32 unless set_default_dtype changed it)."""
+    return _BY_NP[defaults.float]
+
+
+# ----- dtype conversion ------------------------------------------------------------------------
+def dtype_of_np(np_dtype: Any) -> DType:
+    try:
+        return _BY_NP[np_dtype]
+    except KeyError:
+        raise TypeError(f"unsupported dtype {np_dtype} (chainrule has no {np_dtype} tensors)") \
+            from None
 
 
 def dtype_of(array: Any) -> DType:
     """The chainrule dtype of an array; unsupported array dtypes raise TypeError."""
-    try:
-        return _BY_NP[array.dtype]
-    except KeyError:
-        raise TypeError(f"unsupported array dtype {array.dtype}") from None
+    return dtype_of_np(array.dtype)
 
 
 def to_np_dtype(dtype: Any) -> Any:
-    """Accept a chainrule DType, a NumPy dtype or a Python type; return the NumPy dtype."""
+    """Accept a chainrule DType, a NumPy dtype or a Python type (``float`` is float64, ``int``
+    int64, as in PyTorch); return the NumPy dtype. Others (complex, str, object, datetime)
+    raise TypeError naming them."""
     if dtype is None:
         return None
     if isinstance(dtype, DType):
         return dtype.np
-    if dtype is bool:
-        return numpy.dtype(numpy.bool_)
-    if dtype is float:
-        return numpy.dtype(numpy.float32)
-    if dtype is int:
-        return numpy.dtype(numpy.int64)
+    if dtype is builtins.bool:
+        return _BOOL
+    if dtype is builtins.float:
+        return numpy.dtype(numpy.float64)
+    if dtype is builtins.int:
+        return _INT64
     try:
         np_dtype = numpy.dtype(dtype)
     except TypeError:
         raise TypeError(f"unknown dtype {dtype!r}") from None
     if np_dtype not in _BY_NP:
-        raise TypeError(f"unsupported dtype {dtype!r}")
+        raise TypeError(
+            f"unsupported dtype {dtype!r} ({np_dtype.name}): chainrule tensors hold bool, "
+            f"integer or floating-point numbers only"
+        )
     return np_dtype
+
+
+# ----- PyTorch's promotion -------------------------------------------------------------------
+def _category(d: Any) -> int:
+    """bool < integer < floating."""
+    k = d.kind
+    return 0 if k == "b" else 2 if k == "f" else 1
+
+
+def _promote_pair(a: Any, b: Any) -> Any:
+    """PyTorch's promote_types on NumPy dtypes, from its rule: the higher category wins; within
+    one, the smallest type holding both (NumPy's answer there: uint8 with int8 is int16)."""
+    if a == b:
+        return a
+    ca, cb = _category(a), _category(b)
+    if (a in _BAREBONES or b in _BAREBONES) and max(ca, cb) < 2:
+        return None  # PyTorch refuses these
+    if ca != cb:
+        return a if ca > cb else b
+    return numpy.promote_types(a, b)
+
+
+_PROMOTE = {(a.np, b.np): _promote_pair(a.np, b.np) for a in DTYPES for b in DTYPES}
+
+
+def promote_np(a: Any, b: Any) -> Any:
+    """:func:`promote_types` on NumPy dtypes (the ops' form)."""
+    r = _PROMOTE[a, b]
+    if r is None:
+        raise RuntimeError(
+            f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+            f"{_BY_NP[a].name} and {_BY_NP[b].name}"
+        )
+    return r
+
+
+def promote_types(type1: Any, type2: Any) -> DType:
+    """The smallest dtype both ``type1`` and ``type2`` convert to without leaving their category
+    (bool < integer < floating), PyTorch's table: int8 with uint8 gives int16, int64 with float16
+    float16."""
+    return _BY_NP[promote_np(to_np_dtype(type1), to_np_dtype(type2))]
+
+
+def _combine(higher: Any, lower: Any) -> Any:
+    """PyTorch's combine_categories: a tier of operands (``lower``) changes the result of the
+    tiers above it (``higher``) only if it brings a higher category."""
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return promote_np(higher, lower)
+    return higher
+
+
+def scalar_np_dtype(x: Any) -> Any:
+    """The dtype a number stands for in promotion: Python and NumPy floats the default dtype,
+    ints int64, bools bool. (A NumPy bool counts as a float, as PyTorch reads it.)"""
+    t = type(x)
+    if t is builtins.float:
+        return defaults.float
+    if t is builtins.int:
+        return _INT64
+    if t is builtins.bool:
+        return _BOOL
+    if isinstance(x, numpy.integer):
+        return _INT64
+    if isinstance(x, numpy.floating | numpy.bool_ | builtins.float):
+        return defaults.float
+    if isinstance(x, builtins.int):  # an int subclass (IntEnum)
+        return _BOOL if isinstance(x, builtins.bool) else _INT64
+    raise TypeError(f"result_type: unsupported operand type {t.__name__}")
+
+
+def result_np(operands: Any) -> Any:
+    """:func:`result_type` on NumPy dtypes; operands are Tensors, arrays and numbers."""
+    dim = zero = wrapped = None
+    for x in operands:
+        d = getattr(x, "_data", x)
+        if isinstance(d, ndarray):
+            if d.ndim:
+                dim = d.dtype if dim is None else promote_np(dim, d.dtype)
+            else:
+                zero = d.dtype if zero is None else promote_np(zero, d.dtype)
+        elif x is not None:
+            s = scalar_np_dtype(x)
+            wrapped = s if wrapped is None else promote_np(wrapped, s)
+    if dim is None and zero is None and wrapped is None:
+        raise TypeError("result_type: needs at least one operand")
+    return _combine(dim, _combine(zero, wrapped))
+
+
+def result_type(*operands: Any) -> DType:
+    """The dtype PyTorch gives an op on ``operands`` (Tensors and numbers).
+
+    The result's category (bool < integer < floating) is the highest among all operands. Its
+    dtype is the promotion of the highest tier holding an operand of that category: tensors
+    with dimensions, then 0-d tensors, then numbers, which give only their category (a Python
+    float: the default dtype; an int: int64). So ``float32 * tensor(2., dtype=float64)`` is
+    float32 and ``uint8_tensor + 300`` is uint8.
+    """
+    return _BY_NP[result_np(operands)]
+
+
+def can_cast_np(src: Any, dst: Any) -> bool:
+    """PyTorch's canCast: no floating to integer or bool, no non-bool to bool."""
+    if src.kind == "f":
+        return dst.kind == "f"
+    return src.kind == "b" or dst.kind != "b"
+
+
+def can_cast(from_: Any, to: Any) -> bool:
+    """Whether an in-place op may write a ``from_`` result into a ``to`` tensor (PyTorch's
+    rule: not floating into integer or bool, not integer into bool; narrowing is allowed)."""
+    return can_cast_np(to_np_dtype(from_), to_np_dtype(to))
+
+
+def int_range(np_dtype: Any) -> tuple[int, int]:
+    info = numpy.iinfo(np_dtype)
+    return int(info.min), int(info.max)
+
+
+def wrap_int(v: int, np_dtype: Any) -> Any:
+    """A Python int as ``np_dtype``, wrapping modulo 2^bits as a C cast (PyTorch's)."""
+    bits = 8 * np_dtype.itemsize
+    v %= 1 << bits
+    if np_dtype.kind == "i" and v >= 1 << (bits - 1):
+        v -= 1 << bits
+    return np_dtype.type(v)
+
+
+def check_python_int(v: int, op: str) -> None:
+    """PyTorch's Scalar holds an int64 or a uint64: anything beyond is an OverflowError."""
+    if not -(1 << 63) <= v < (1 << 64):
+        raise OverflowError(f"{op}: the Python int {v} is too big to convert (it fits neither "
+                            f"int64 nor uint64)")
+
+
+# ----- finfo / iinfo ---------------------------------------------------------------------------
+class finfo:
+    """Machine limits of a floating dtype (the default dtype if none), as ``torch.finfo``."""
+
+    def __init__(self, type: Any = None) -> None:
+        np_dtype = defaults.float if type is None else to_np_dtype(type)
+        if np_dtype.kind != "f":
+            raise TypeError(
+                f"finfo() requires a floating point input type, got {_BY_NP[np_dtype]!r}; "
+                f"use iinfo for integer types"
+            )
+        info = numpy.finfo(np_dtype)
+        self.bits = info.bits
+        self.eps = builtins.float(info.eps)
+        self.max = builtins.float(info.max)
+        self.min = builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = 10.0 ** -info.precision
+        self.dtype = _BY_NP[np_dtype].name
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype (``min``, ``max``, ``bits``), as ``torch.iinfo``."""
+
+    def __init__(self, type: Any) -> None:
+        np_dtype = to_np_dtype(type)
+        if np_dtype.kind == "b":
+            raise TypeError("chainrule.bool is not supported by iinfo")
+        if np_dtype.kind not in "iu":
+            raise TypeError(
+                f"iinfo() requires an integer input type, got {_BY_NP[np_dtype]!r}; use finfo "
+                f"for floating-point types"
+            )
+        self.bits = 8 * np_dtype.itemsize
+        self.min, self.max = int_range(np_dtype)
+        self.dtype = _BY_NP[np_dtype].name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+# ----- arrays ----------------------------------------------------------------------------------
+def _nested_kinds(data: Any, seen: set[type]) -> None:
+    if isinstance(data, list | tuple):
+        for x in data:
+            _nested_kinds(x, seen)
+    else:
+        seen.add(type(data))
 
 
 def asarray(data: Any, dtype: Any = None) -> Any:
     """An array from nested lists, scalars or arrays, with PyTorch's default dtypes.
 
-    Python floats become float32, ints int64, bools bool; an existing array keeps its dtype
-    unless ``dtype`` is given.
+    Python floats become the default dtype (float32), ints int64, bools bool; an existing array
+    or a NumPy number keeps its dtype unless ``dtype`` is given. Ints beyond int64 are an
+    error, as in PyTorch.
     """
     np_dtype = to_np_dtype(dtype)
     if isinstance(data, numpy.ndarray):
         array = data if np_dtype is None else data.astype(np_dtype, copy=False)
+    elif isinstance(data, numpy.generic) and np_dtype is None:
+        array = numpy.asarray(data)
     else:
-        array = numpy.asarray(data, dtype=np_dtype)
+        try:
+            array = numpy.asarray(data, dtype=np_dtype)
+        except OverflowError:  # a Python int out of range: name it, as PyTorch
+            values = numpy.asarray(data, dtype=object)
+            _check_values(values)
+            lo, hi = int_range(np_dtype) if np_dtype.kind in "iu" else (0, -1)
+            for v in values.reshape(-1):
+                if type(v) is builtins.int and not lo <= v <= hi:
+                    raise RuntimeError(f"tensor: value {v} cannot be converted to type "
+                                       f"{_BY_NP[np_dtype].name} without overflow") from None
+            raise
+        if array.dtype.kind == "O":
+            _check_values(array)
+        elif array.dtype.kind in "US":
+            leaves: set[type] = set()
+            _nested_kinds(data, leaves)
+            if isinstance(data, list | tuple) and leaves <= {str, bytes}:
+                raise ValueError("tensor: too many dimensions 'str' (a string is a sequence of "
+                                 "characters, not a number)")
+            raise TypeError("tensor: invalid data type 'str': a tensor holds numbers only")
         if np_dtype is None:
             if array.dtype.kind == "f":
-                array = array.astype(numpy.float32)
-            elif array.dtype.kind in "iu" and array.dtype != numpy.uint8:
+                if array.size and not isinstance(data, builtins.float) and \
+                        numpy.abs(array).max() >= 2.0**63:  # [1, 2**63] reads as float64
+                    _check_values(numpy.asarray(data, dtype=object))
+                array = array.astype(defaults.float)
+            elif array.dtype.kind in "iu":
+                if array.dtype == numpy.uint64 and array.size and array.max() >= 1 << 63:
+                    _check_values(array.astype(object))  # NumPy read [2**63] as uint64
                 array = array.astype(numpy.int64)
     if array.dtype not in _BY_NP:
         if array.dtype.kind == "O":
@@ -97,16 +375,26 @@ def asarray(data: Any, dtype: Any = None) -> Any:
                 "tensor: could not convert the data to numbers (nested lists of unequal lengths "
                 "or non-numeric objects?)"
             )
-        raise TypeError(f"tensor: unsupported dtype {array.dtype}")
+        raise TypeError(f"tensor: unsupported dtype {array.dtype} (chainrule has no "
+                        f"{array.dtype.name} tensors)")
     return array
+
+
+def _check_values(array: Any) -> None:
+    """The errors PyTorch gives for an object array: a Python int outside int64 (ValueError,
+    as PyTorch's 'Overflow when unpacking long'), or a non-number (TypeError)."""
+    for v in array.reshape(-1):
+        if type(v) is builtins.int and not -(1 << 63) <= v < (1 << 63):
+            raise ValueError(
+                f"tensor: Overflow when unpacking long: the value {v} does not fit in int64"
+            )
+        if isinstance(v, str | bytes):
+            raise TypeError(f"tensor: invalid data type '{type(v).__name__}' (value {v!r}): "
+                            f"a tensor holds numbers only")
 
 
 def is_array(x: Any) -> bool:
     return isinstance(x, numpy.ndarray)
-
-
-def result_type(*arrays_or_scalars: Any) -> Any:
-    return numpy.result_type(*arrays_or_scalars)
 
 
 def default_rng(seed: int | None = None) -> Any:

@@ -920,6 +920,9 @@ def _seeds(outputs: Sequence[Tensor], grad_outputs: Any, where: str) -> list[Ten
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, _Tensor):
         grad_outputs = [grad_outputs]
+    elif isinstance(grad_outputs, str | bytes) or not hasattr(grad_outputs, "__iter__"):
+        raise TypeError(f"{where}: gradients can be either Tensors or None, but got "
+                        f"{type(grad_outputs).__name__}")
     else:
         grad_outputs = list(grad_outputs)
     if len(grad_outputs) != len(outputs):
@@ -942,6 +945,9 @@ def _seeds(outputs: Sequence[Tensor], grad_outputs: Any, where: str) -> list[Ten
             g = _one_like(out._data)
         else:
             if not isinstance(g, _Tensor):
+                if isinstance(g, str | bytes):
+                    raise TypeError(f"{where}: gradients can be either Tensors or None, but got "
+                                    f"{type(g).__name__}")
                 g = _Tensor._make(_Tensor._coerce(g, dtype), False, None)
             if g._data.shape != out._data.shape:
                 raise RuntimeError(

@@ -361,7 +361,7 @@ class Tensor:
                 f"{op}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
                 f"{tuple(result.shape)}"
             )
-        if not xp.can_cast(result._data.dtype, self._data.dtype, "same_kind"):
+        if not backend.can_cast_np(result._data.dtype, self._data.dtype):
             raise RuntimeError(
                 f"{op}: result type {backend.dtype_of(result._data)!r} can't be cast to the "
                 f"desired output type {self.dtype!r}"
@@ -531,25 +531,47 @@ def _new(array: Any, requires_grad: bool) -> Tensor:
 
 
 def _float_dtype(dtype: Any) -> Any:
-    return backend.to_np_dtype(dtype) if dtype is not None else xp.dtype(xp.float32)
+    return backend.to_np_dtype(dtype) if dtype is not None else backend.defaults.float
+
+
+def _allocate(op: str, make: Callable[..., Any], size: tuple[int, ...], np_dtype: Any,
+              *args: Any) -> Any:
+    """``make(size, *args, np_dtype)``; a size too big for memory is PyTorch's RuntimeError
+    naming the sizes and bytes (not NumPy's ArrayMemoryError)."""
+    try:
+        return make(size, *args, np_dtype)
+    except (MemoryError, ValueError) as e:
+        nbytes = xp.dtype(np_dtype).itemsize
+        for n in size:
+            nbytes *= n
+        if nbytes >= 1 << 63:
+            raise RuntimeError(f"{op}: Storage size calculation overflowed with sizes="
+                               f"{list(size)} ({nbytes} bytes)") from None
+        if isinstance(e, MemoryError):
+            raise RuntimeError(f"{op}: can't allocate memory: you tried to allocate {nbytes} "
+                               f"bytes (sizes={list(size)})") from None
+        raise
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     check_device(device, "zeros")
-    return _new(xp.zeros(_size(size, "zeros"), _float_dtype(dtype)), requires_grad)
+    return _new(_allocate("zeros", xp.zeros, _size(size, "zeros"), _float_dtype(dtype)),
+                requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     check_device(device, "ones")
-    return _new(xp.ones(_size(size, "ones"), _float_dtype(dtype)), requires_grad)
+    return _new(_allocate("ones", xp.ones, _size(size, "ones"), _float_dtype(dtype)),
+                requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     check_device(device, "empty")
-    return _new(xp.empty(_size(size, "empty"), _float_dtype(dtype)), requires_grad)
+    return _new(_allocate("empty", xp.empty, _size(size, "empty"), _float_dtype(dtype)),
+                requires_grad)
 
 
 def full(size: Sequence[int], fill_value: Any, dtype: Any = None, device: Any = None,
@@ -557,7 +579,8 @@ def full(size: Sequence[int], fill_value: Any, dtype: Any = None, device: Any = 
     check_device(device, "full")
     if dtype is None:
         dtype = backend.asarray(fill_value).dtype
-    return _new(xp.full(_size((tuple(size),), "full"), fill_value, backend.to_np_dtype(dtype)),
+    shape = _size((tuple(size),), "full")
+    return _new(_allocate("full", xp.full, shape, backend.to_np_dtype(dtype), fill_value),
                 requires_grad)
 
 
@@ -579,7 +602,7 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     if dtype is not None:
         array = array.astype(backend.to_np_dtype(dtype))
     elif array.dtype.kind == "f":
-        array = array.astype(xp.float32)
+        array = array.astype(backend.defaults.float)
     else:
         array = array.astype(xp.int64)
     return _new(array, requires_grad)

@@ -15,6 +15,11 @@ def data(x: Operand) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
+def const(array: Any) -> Tensor:
+    """A tensor outside the graph (a mask, a constant); NumPy's scalars become 0-d arrays."""
+    return Tensor._make(array if type(array) is xp.ndarray else xp.asarray(array), False, None)
+
+
 def check_operand(x: Any, op: str) -> Any:
     """Accept a Tensor or a real number; anything else is a TypeError naming the op."""
     if isinstance(x, Tensor | int | float | bool | xp.number | xp.bool_):

@@ -21,68 +21,127 @@ from chainrule.tensor.devices import check_device
 from chainrule.tensor.devices import device as _device
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import Operand, broadcast_check, check_operand, data
+from chainrule.tensor.ops._util import const as _const
 from chainrule.tensor.tensor import Tensor, tensor_method, zeros_like
 
-_FLOAT32 = xp.dtype(xp.float32)
+
+def _to(x: Tensor, np_dtype: Any) -> Tensor:
+    """``x`` as ``np_dtype``: through Cast (differentiable) when it requires grad."""
+    if x.requires_grad:
+        return Cast.apply(x, np_dtype)
+    return _const(x._data.astype(np_dtype))
 
 
-def _const(array: Any) -> Tensor:
-    """A tensor outside the graph (a mask, a constant); NumPy's scalars become 0-d arrays."""
-    return Tensor._make(array if type(array) is ndarray else xp.asarray(array), False, None)
+def _scalar(x: Any, rt: Any, op: str, exact: bool) -> Any:
+    """A number as an operand of an op computing in ``rt``: a Python number NumPy reads as
+    ``rt`` (a weak scalar). An int out of ``rt``'s range wraps as in PyTorch's arithmetic
+    (``uint8 + 300`` adds 44), or, where PyTorch checks (``exact``: where, clamp, pow), raises."""
+    t = type(x)
+    if t is not float and t is not int and t is not bool:
+        if isinstance(x, xp.bool_):
+            x = float(x)  # PyTorch reads a NumPy bool as a float
+        elif isinstance(x, xp.generic):
+            x = x.item()
+        else:
+            x = bool(x) if isinstance(x, bool) else int(x) if isinstance(x, int) else float(x)
+    if type(x) is int:
+        backend.check_python_int(x, op)
+        if rt.kind in "iu":
+            lo, hi = backend.int_range(rt)
+            if not lo <= x <= hi:
+                if exact:
+                    raise RuntimeError(f"{op}: value {x} cannot be converted to type "
+                                       f"{backend.dtype_of_np(rt).name} without overflow")
+                return backend.wrap_int(x, rt)
+    return x
 
 
-def _promote(a: Operand, b: Operand) -> tuple[Operand, Operand]:
-    """PyTorch's promotion where NumPy's differs: a Python float with an integer/bool tensor gives
-    float32 (the default dtype, not float64); an integer/bool tensor with a floating tensor takes
-    the floating tensor's dtype (NumPy: int64 with float32 gives float64). NumPy scalars count as
-    Python numbers, as in PyTorch."""
-    if isinstance(a, Tensor):
-        if isinstance(b, Tensor):
-            ka, kb = a._data.dtype.kind, b._data.dtype.kind
-            if ka != kb:
-                if ka == "f" and kb in "biu":
-                    b = _const(b._data.astype(a._data.dtype))  # integer tensors need no grad
-                elif kb == "f" and ka in "biu":
-                    a = _const(a._data.astype(b._data.dtype))
-            return a, b
-        tb = type(b)
-        if tb is float:
-            if a._data.dtype.kind in "biu":
-                a = _const(a._data.astype(_FLOAT32))
-        elif tb is not int and tb is not bool and isinstance(b, xp.generic):
-            return _promote(a, b.item())
-        return a, b
-    if isinstance(b, Tensor):
-        b, a = _promote(b, a)
-    return a, b
+def _promote(operands: Any, op: str, exact: bool = False, floating: bool = False) -> tuple:
+    """``(rt, operands)``: PyTorch's result dtype of ``operands`` (backend.result_type: tensors
+    with dimensions, then 0-d tensors, then numbers) and the operands converted to it, so NumPy
+    computes in ``rt``. ``floating``: an op with a floating result (true division) computes an
+    integer ``rt`` in the default dtype. ``None`` operands (an absent clamp bound) stay None."""
+    rt = backend.result_np(operands)
+    if floating and rt.kind != "f":
+        rt = backend.defaults.float
+    out = []
+    for x in operands:
+        if isinstance(x, Tensor):
+            if x._data.dtype != rt:
+                x = _to(x, rt)
+        elif x is not None:
+            x = _scalar(x, rt, op, exact)
+        out.append(x)
+    return rt, out
 
 
-def _binary_op(fn: type[Function], op: str, doc: str = "") -> Callable[[Operand, Operand], Tensor]:
-    """The function ``op(a, b)`` of the Function ``fn``: PyTorch's type promotion, and a
-    RuntimeError showing both shapes if they do not broadcast. The common cases (same-kind
-    tensors, a float tensor and a number) need no conversion and go straight to ``fn.apply``:
-    ``a * b`` is one Python call before ``apply``, not two."""
+def _binary_op(fn: type[Function], op: str, doc: str = "", floating: bool = False,
+               check: Callable[[Operand, Operand], None] | None = None
+               ) -> Callable[[Operand, Operand], Tensor]:
+    """The function ``op(a, b)`` of the Function ``fn``: PyTorch's type promotion (_promote),
+    and a RuntimeError showing both shapes if they do not broadcast. The common cases (tensors
+    of one dtype, a float tensor and a Python number) need no conversion and go straight to
+    ``fn.apply``. ``floating``: integer operands compute in the default float dtype (div).
+    ``check(a, b)``: the op's own refusals (sub of bools), run off the fast path and when NumPy
+    raises."""
     apply = fn.apply
 
     def binary(a: Operand, b: Operand) -> Tensor:
-        tb = type(b)
-        if not (
-            isinstance(a, Tensor)
-            and (
-                (isinstance(b, Tensor) and a._data.dtype.kind == b._data.dtype.kind)
-                or ((tb is float or tb is int) and a._data.dtype.kind == "f")
-            )
-        ):
-            a, b = _promote(check_operand(a, op), check_operand(b, op))
+        # fast: one dtype; a float tensor and a Python float or int (of int64/uint64 range)
+        if isinstance(a, Tensor):
+            if isinstance(b, Tensor):
+                if a._data.dtype is not b._data.dtype or (floating and a._data.dtype.kind != "f"):
+                    a, b = _slow(a, b)
+            elif type(b) is float:
+                if a._data.dtype.kind != "f":
+                    a, b = _slow(a, b)
+            elif (type(b) is not int or a._data.dtype.kind != "f"
+                  or not -0x8000000000000000 <= b <= 0xFFFFFFFFFFFFFFFF):
+                a, b = _slow(a, b)
+        elif type(a) is float:
+            if not isinstance(b, Tensor) or b._data.dtype.kind != "f":
+                a, b = _slow(a, b)
+        elif (type(a) is not int or not isinstance(b, Tensor) or b._data.dtype.kind != "f"
+              or not -0x8000000000000000 <= a <= 0xFFFFFFFFFFFFFFFF):
+            a, b = _slow(a, b)
         try:
             return apply(a, b)
-        except ValueError:
+        except (ValueError, TypeError):
+            if check is not None:
+                check(a, b)
             broadcast_check(op, a, b)
             raise
+
+    def _slow(a: Operand, b: Operand) -> list[Operand]:
+        a, b = check_operand(a, op), check_operand(b, op)
+        if check is not None:
+            check(a, b)
+        return _promote((a, b), op, floating=floating)[1]
 
     binary.__name__ = binary.__qualname__ = op
     binary.__doc__ = doc
     return binary
+
+
+def _np_dtype(x: Any) -> Any:
+    """The dtype ``x`` brings to promotion (a number: its category's, see result_type)."""
+    d = x._data if isinstance(x, Tensor) else x
+    return d.dtype if isinstance(d, ndarray) else backend.scalar_np_dtype(d)
+
+
+def _sub_check(a: Operand, b: Operand) -> None:
+    """PyTorch refuses subtraction with bool operands (a Python bool counts as one)."""
+    ba, bb = _np_dtype(a).kind == "b", _np_dtype(b).kind == "b"
+    if ba and bb:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    if ba or bb:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
 
 
 def _tensor_arg(a: Any, op: str) -> Tensor:
@@ -94,11 +153,12 @@ def _tensor_arg(a: Any, op: str) -> Tensor:
 
 
 def _floating(a: Any, op: str) -> Tensor:
-    """The input of a transcendental op: integer and bool tensors become float32 (PyTorch)."""
+    """The input of a transcendental op: integer and bool tensors become the default float
+    dtype (float32 unless set_default_dtype changed it), as PyTorch."""
     if not isinstance(a, Tensor):
         a = _tensor_arg(a, op)
     if a._data.dtype.kind != "f":
-        return _const(a._data.astype(_FLOAT32))
+        return _const(a._data.astype(backend.defaults.float))
     return a
 
 
@@ -675,12 +735,13 @@ for _name, _dt in (("float", xp.float32), ("double", xp.float64), ("half", xp.fl
 
 # a + b, a - b (add and sub take alpha too), a * b, a / b (div silences x/0), a ** b, max, min
 _add = tensor_method("__add__")(_binary_op(Add, "add"))
-_sub = tensor_method("__sub__")(_binary_op(Sub, "sub"))
+_sub = tensor_method("__sub__")(_binary_op(Sub, "sub", check=_sub_check))
 mul = tensor_method(["mul", "__mul__"])(
     _binary_op(Mul, "mul", "a * b elementwise, broadcasting."))
-_div = _binary_op(Div, "div")
+_div = _binary_op(Div, "div", floating=True)
 _div_quiet = xp.errstate(divide="ignore", invalid="ignore")(_div)  # x/0: inf or nan, silently
 _pow = xp.errstate(divide="ignore", invalid="ignore", over="ignore")(_binary_op(Pow, "pow"))
+_pow_apply = xp.errstate(divide="ignore", invalid="ignore", over="ignore")(Pow.apply)
 _maximum = _binary_op(Maximum, "maximum")
 _minimum = _binary_op(Minimum, "minimum")
 
@@ -714,11 +775,8 @@ def _rmul(a: Tensor, b: Operand) -> Tensor:
 
 @tensor_method(["div", "__truediv__"])
 def div(a: Operand, b: Operand) -> Tensor:
-    """a / b elementwise (true division; x/0 gives inf or nan as in IEEE arithmetic)."""
-    if isinstance(a, Tensor) and a._data.dtype.kind in "biu" and (
-        not isinstance(b, Tensor) or b._data.dtype.kind in "biu"
-    ):
-        a = a.to(dtype=xp.float32)
+    """a / b elementwise (true division; x/0 gives inf or nan as in IEEE arithmetic; integer
+    operands give the default float dtype, as PyTorch)."""
     if (type(b) is float or type(b) is int) and b != 0:  # the common x / n: nothing to silence
         return _div(a, b)
     return _div_quiet(a, b)
@@ -726,26 +784,68 @@ def div(a: Operand, b: Operand) -> Tensor:
 
 @tensor_method("__rtruediv__")
 def _rdiv(a: Tensor, b: Operand) -> Tensor:
-    if a._data.dtype.kind in "biu":
-        a = a.to(dtype=xp.float32)
     return _div_quiet(b, a)
 
 
 @tensor_method(["neg", "__neg__"])
 def neg(a: Tensor) -> Tensor:
     """-a."""
-    return Neg.apply(a)
+    try:
+        return Neg.apply(a)
+    except TypeError:
+        if isinstance(a, Tensor) and a._data.dtype.kind == "b":
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            ) from None
+        raise
 
 
 @tensor_method(["pow", "__pow__"])
 def pow(a: Operand, b: Operand) -> Tensor:
-    """a ** b elementwise; NaN where a < 0 and b is not an integer (real result undefined)."""
-    return _pow(a, b)
+    """a ** b elementwise; NaN where a < 0 and b is not an integer (real result undefined).
+    Integer results follow PyTorch: a negative number exponent is an error; where a tensor
+    exponent is negative, 1 ** b = 1, (-1) ** b = +-1, and other bases give 0."""
+    if isinstance(a, Tensor) and a._data.dtype.kind == "f" and (
+        type(b) is float or type(b) is int
+        or (isinstance(b, Tensor) and b._data.dtype is a._data.dtype)
+    ):
+        return _pow(a, b)
+    a, b = check_operand(a, "pow"), check_operand(b, "pow")
+    if not isinstance(b, Tensor) and _np_dtype(b).kind != "f" and b < 0 and (
+        isinstance(a, Tensor) and a._data.dtype.kind != "f"
+    ):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    rt, (a, b) = _promote((a, b), "pow", exact=True)
+    if rt.kind == "f":
+        try:
+            return _pow_apply(a, b)
+        except ValueError:
+            broadcast_check("pow", a, b)
+            raise
+    broadcast_check("pow", a, b)
+    return _const(_int_pow(xp.asarray(data(a), rt), data(b), rt))
+
+
+def _int_pow(x: Any, e: Any, rt: Any) -> Any:
+    """x ** e for integer (or bool) ``rt`` (no gradient), PyTorch's powi: a negative exponent
+    gives 1 for x == 1, +-1 for x == -1 (by e's parity), else 0; overflow wraps."""
+    work = xp.int64 if rt.kind == "b" else rt
+    x = x.astype(work)
+    e = xp.asarray(e).astype(work)
+    if rt.kind == "i" and (e < 0).any():
+        neg = e < 0
+        r = x ** xp.where(neg, 0, e)
+        at_neg = xp.where(x == 1, 1, xp.where(x == -1, xp.where(e % 2 != 0, -1, 1), 0))
+        r = xp.where(neg, at_neg, r).astype(rt)
+    else:
+        r = x ** e
+    return r.astype(rt)
 
 
 @tensor_method("__rpow__")
 def _rpow(a: Tensor, b: Operand) -> Tensor:
-    return _pow(b, a)
+    return pow(b, a)
 
 
 @tensor_method("exp")
@@ -820,8 +920,12 @@ def square(a: Tensor) -> Tensor:
 
 @tensor_method("reciprocal")
 def reciprocal(a: Tensor) -> Tensor:
-    """1 / a (a composition; integer tensors give float32, as PyTorch)."""
+    """1 / a (a composition; integer tensors give the default float dtype, as PyTorch)."""
     return _rdiv(_tensor_arg(a, "reciprocal"), 1.0)
+
+
+def _plain_number(x: Any) -> bool:
+    return x is None or type(x) is float or type(x) is int
 
 
 def _bound(x: Any, op: str) -> Any:
@@ -838,12 +942,8 @@ def clamp(a: Tensor, min: Operand = None, max: Operand = None) -> Tensor:
     lo, hi = _bound(min, "clamp"), _bound(max, "clamp")
     if lo is None and hi is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    if lo is not None:
-        a, lo = _promote(a, lo)
-    if hi is not None:
-        a, hi = _promote(a, hi)
-        if isinstance(lo, Tensor) and lo._data.dtype.kind != a._data.dtype.kind:
-            a, lo = _promote(a, lo)  # hi made a floating
+    if a._data.dtype.kind != "f" or not (_plain_number(lo) and _plain_number(hi)):
+        _, (a, lo, hi) = _promote((a, lo, hi), "clamp", exact=True)
     try:
         return Clamp.apply(a, lo, hi)
     except ValueError:
@@ -888,11 +988,9 @@ def where(condition: Tensor, input: Operand, other: Operand) -> Tensor:
             f"{condition.dtype!r}"
         )
     a, b = check_operand(input, "where"), check_operand(other, "where")
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        dt = backend.asarray([a, b]).dtype  # two numbers: PyTorch's default dtypes
-        a, b = _const(xp.asarray(a, dt)), _const(xp.asarray(b, dt))
-    else:
-        a, b = _promote(a, b)
+    rt, (a, b) = _promote((a, b), "where", exact=True)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two numbers
+        a, b = _const(xp.asarray(a, rt)), _const(xp.asarray(b, rt))
     try:
         return Where.apply(condition, a, b)
     except ValueError:
@@ -910,7 +1008,16 @@ _NUMBER = (int, float, bool, xp.number, xp.bool_)
 
 
 def _compare(ufunc: Any, op: str, a: Any, b: Any) -> Tensor:
-    a, b = check_operand(a, op), check_operand(b, op)
+    """``ufunc(a, b)`` computed in the operands' promoted dtype (PyTorch compares there too:
+    ``uint8_tensor == 300`` compares with 300 wrapped to 44)."""
+    if not (isinstance(a, Tensor) and (
+        (isinstance(b, Tensor) and a._data.dtype is b._data.dtype)
+        or ((type(b) is float or type(b) is int) and a._data.dtype.kind == "f")
+    )):
+        a, b = check_operand(a, op), check_operand(b, op)
+        _, (a, b) = _promote((a, b), op)
+        if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+            raise TypeError(f"{op}: expected a Tensor operand, got two numbers")
     try:
         return _const(ufunc(data(a), data(b)))
     except ValueError:
@@ -990,10 +1097,10 @@ def _bitwise(ufunc: Any, op: str, symbol: str, reflected: bool) -> Any:
         if not isinstance(b, Tensor | int | xp.integer | xp.bool_ | xp.ndarray):
             return NotImplemented  # Python then raises TypeError (a float operand, say)
         for t in (a, b):
-            if isinstance(t, Tensor) and t._data.dtype.kind not in "biu":
+            if _np_dtype(t).kind not in "biu":
                 raise RuntimeError(
                     f"{symbol} ({op}) is only implemented on integer and bool tensors, got "
-                    f"{t.dtype!r}"
+                    f"{backend.dtype_of_np(_np_dtype(t))!r}"
                 )
         return _compare(ufunc, op, b, a) if reflected else _compare(ufunc, op, a, b)
 

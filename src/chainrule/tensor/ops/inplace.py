@@ -21,7 +21,7 @@ from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node, replay_view
 from chainrule.tensor.ops import elementwise
 from chainrule.tensor.ops._util import Operand, check_operand, shape_str
-from chainrule.tensor.ops.elementwise import Where, add, clamp, div, mul, sub, where
+from chainrule.tensor.ops.elementwise import Where, _scalar, add, clamp, div, mul, sub, where
 from chainrule.tensor.ops.index import (
     _index_error,
     index_add,
@@ -73,12 +73,41 @@ def _write_error(self: Tensor, other: Any, op: str, e: Exception,
     )
 
 
-def _ufunc_(self: Tensor, ufunc: Any, other: Any, op: str) -> Tensor:
-    """``self = ufunc(self, other)`` written by NumPy into self's own buffer."""
-    o = other._data if isinstance(other, Tensor) else other
+def _cast_check(self: Tensor, rt: Any, op: str) -> None:
+    """PyTorch's rule for writing a result of dtype ``rt`` into ``self``: backend.can_cast (no
+    floating into integer or bool, no integer into bool; narrowing is allowed and wraps)."""
+    if not backend.can_cast_np(rt, self._data.dtype):
+        raise RuntimeError(
+            f"{op}: result type {backend.dtype_of_np(rt)!r} can't be cast to the desired output "
+            f"type {self.dtype!r}"
+        )
+
+
+def _operand(x: Any, rt: Any, op: str, exact: bool = False) -> Any:
+    """An operand's array (or number, converted as _scalar does) for NumPy computing in rt."""
+    if x is None or isinstance(x, Tensor):
+        return x if x is None else x._data
+    return _scalar(x, rt, op, exact)
+
+
+def _ufunc_(self: Tensor, ufunc: Any, other: Any, op: str, floating: bool = False) -> Tensor:
+    """``self = ufunc(self, other)`` computed in PyTorch's result dtype and written by NumPy into
+    self's own buffer. ``floating``: integer operands compute in the default float dtype."""
+    d = self._data
+    if isinstance(other, Tensor):
+        fast = other._data.dtype is d.dtype and (d.dtype.kind == "f" or not floating)
+    else:
+        fast = (type(other) is float or type(other) is int) and d.dtype.kind == "f"
     try:
         with xp.errstate(divide="ignore", invalid="ignore"):
-            ufunc(self._data, o, out=self._data, casting="same_kind")
+            if fast:
+                ufunc(d, other._data if isinstance(other, Tensor) else other, out=d)
+            else:
+                rt = backend.result_np((self, other))
+                if floating and rt.kind != "f":
+                    rt = backend.defaults.float
+                _cast_check(self, rt, op)
+                ufunc(d, _operand(other, rt, op), out=d, dtype=rt, casting="unsafe")
     except (TypeError, ValueError) as e:
         raise _write_error(self, other, op, e, ufunc) from None
     self._version_counter.value += 1
@@ -126,7 +155,7 @@ def div_(self: Tensor, other: Operand) -> Tensor:
     self._check_inplace("div_")
     if _records(self, other):
         return self._inplace_update(div(self, other), "div_")
-    return _ufunc_(self, xp.true_divide, other, "div_")
+    return _ufunc_(self, xp.true_divide, other, "div_", floating=True)
 
 
 @tensor_method("__iadd__")
@@ -271,13 +300,16 @@ def clamp_(self: Tensor, min: Operand = None, max: Operand = None) -> Tensor:
         return self._inplace_update(clamp(self, min, max), "clamp_")
     if min is None and max is None:
         raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
-    lo = min._data if isinstance(min, Tensor) else min
-    hi = max._data if isinstance(max, Tensor) else max
+    min, max = check_operand(min, "clamp_") if min is not None else None, \
+        check_operand(max, "clamp_") if max is not None else None
+    rt = backend.result_np((self, min, max))
+    _cast_check(self, rt, "clamp_")
+    lo, hi = _operand(min, rt, "clamp_", exact=True), _operand(max, rt, "clamp_", exact=True)
     try:
         if lo is not None:
-            xp.maximum(self._data, lo, out=self._data, casting="same_kind")
+            xp.maximum(self._data, lo, out=self._data, dtype=rt, casting="unsafe")
         if hi is not None:
-            xp.minimum(self._data, hi, out=self._data, casting="same_kind")
+            xp.minimum(self._data, hi, out=self._data, dtype=rt, casting="unsafe")
     except (TypeError, ValueError) as e:
         raise _write_error(self, min if lo is not None else max, "clamp_", e,
                            xp.maximum) from None

@@ -10,6 +10,7 @@ import functools
 import string
 from typing import Any
 
+from chainrule.tensor import backend
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import check_operand, wrap_dim
@@ -65,6 +66,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(
             f"matmul: {tuple(a.shape)} @ {tuple(b.shape)}: inner sizes {k_a} and {k_b} differ"
         )
+    _same_dtype("matmul", a, b)
     try:
         return Matmul.apply(a, b)
     except ValueError:
@@ -94,7 +96,15 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     if a._data.shape != b._data.shape:
         raise RuntimeError(f"dot: inconsistent tensor size: {tuple(a.shape)} and "
                            f"{tuple(b.shape)} must have the same number of elements")
+    _same_dtype("dot", a, b)
     return Matmul.apply(a, b)
+
+
+def _same_dtype(op: str, a: Tensor, b: Tensor) -> None:
+    """Matrix products do not promote (PyTorch): both operands need one dtype."""
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"{op}: expected both operands to have the same dtype, but got "
+                           f"{a.dtype!r} and {b.dtype!r}")
 
 
 def mv(a: Tensor, v: Tensor) -> Tensor:
@@ -310,11 +320,11 @@ def einsum(equation: str, *operands: Any) -> Tensor:
 
 
 def _promote_operands(ops: list[Tensor]) -> list[Tensor]:
+    """einsum promotes its operands (PyTorch's promote_types), unlike matmul."""
     dtypes = {x._data.dtype for x in ops}
     if len(dtypes) == 1:
         return ops
-    floats = [d for d in dtypes if d.kind == "f"]
-    target = max(floats, key=lambda d: d.itemsize) if floats else xp.result_type(*dtypes)
+    target = functools.reduce(backend.promote_np, dtypes)
     return [x if x._data.dtype == target else x.to(dtype=target) for x in ops]
 
 

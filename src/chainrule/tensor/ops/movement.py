@@ -9,10 +9,12 @@ clamped/reflected indices (index_select).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
 
+from chainrule.tensor import backend
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import wrap_dim, wrap_dims
@@ -333,12 +335,12 @@ def _shapes(tensors: Sequence[Tensor]) -> str:
 
 
 def _promote(tensors: list[Tensor]) -> list[Tensor]:
-    """PyTorch's promotion for joined tensors: bool < int < float, then the wider type."""
+    """PyTorch's promotion for joined tensors: promote_types over all of them (bool < int <
+    float, then the smallest type holding both; 0-d tensors are not weaker here)."""
     dtypes = {t._data.dtype for t in tensors}
     if len(dtypes) == 1:
         return tensors
-    floats = [d for d in dtypes if d.kind == "f"]
-    target = max(floats, key=lambda d: d.itemsize) if floats else xp.result_type(*dtypes)
+    target = functools.reduce(backend.promote_np, dtypes)
     return [t if t._data.dtype == target else t.to(dtype=target) for t in tensors]
 
 

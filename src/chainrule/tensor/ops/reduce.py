@@ -23,6 +23,7 @@ from typing import Any
 
 from chainrule.tensor.backend import keep_where, xp
 from chainrule.tensor.function import Function, Node
+from chainrule.tensor.ops._util import const as _const
 from chainrule.tensor.ops._util import data, wrap_dim
 from chainrule.tensor.ops.elementwise import Where, log, maximum, minimum, where
 from chainrule.tensor.ops.index import gather
@@ -32,10 +33,6 @@ from chainrule.tensor.tensor import Tensor, tensor_method
 _INT64 = xp.dtype(xp.int64)
 _FLOAT32 = xp.dtype(xp.float32)
 _ALL = [tuple(range(n)) for n in range(65)]
-
-
-def _const(array: Any) -> Tensor:
-    return Tensor._make(array, False, None)
 
 
 def _dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:

@@ -14,6 +14,7 @@ from collections import namedtuple
 from typing import Any
 
 from chainrule.tensor.backend import xp
+from chainrule.tensor.ops._util import const as _const
 from chainrule.tensor.ops._util import wrap_dim
 from chainrule.tensor.ops.index import gather
 from chainrule.tensor.ops.reduce import argsort_stable
@@ -25,10 +26,6 @@ SortResult = namedtuple("sort", ["values", "indices"])
 SortResult.__doc__ = "sort: (values, indices), as torch.return_types.sort."
 TopkResult = namedtuple("topk", ["values", "indices"])
 TopkResult.__doc__ = "topk: (values, indices), as torch.return_types.topk."
-
-
-def _const(array: Any) -> Tensor:
-    return Tensor._make(array, False, None)
 
 
 def _tensor_arg(a: Any, op: str) -> Tensor:
