@@ -103,7 +103,7 @@ def _jacobian_rows(out: Tensor, xs: tuple[Tensor, ...], create_graph: bool) -> l
         gs = _vjp(out, xs, seed.reshape(out.shape), create_graph, retain_graph=True)
         for j, g in enumerate(gs):
             rows[j].append(g if create_graph else g.detach())
-    return [stack(r).reshape(*out.shape, *x.shape) for r, x in zip(rows, xs, strict=True)]
+    return [stack(r).reshape((*out.shape, *x.shape)) for r, x in zip(rows, xs, strict=True)]
 
 
 def jacobian(f: Callable[..., Any], x: Inputs, create_graph: bool = False) -> Any:

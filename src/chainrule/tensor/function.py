@@ -389,7 +389,7 @@ class Function:
             return T._make(out, False, None)
         t = _new_node(T)  # Tensor._make, inline
         t._data = out
-        t.grad = None
+        t._grad = None
         t.grad_fn = ctx
         t.requires_grad = True
         t._vc = version
@@ -645,7 +645,7 @@ def _call_hooks_on_array(hooks: dict[int, Callable], g: Any) -> Any:
     """Hooks see Tensors, and Tensor rules, even in a pass that passes arrays."""
     _RuleMode.arrays = False
     try:
-        return _call_hooks(hooks, _Tensor._make(g, False, None))._data
+        return _call_hooks(hooks, _Tensor._make(xp.asarray(g), False, None))._data
     finally:
         _RuleMode.arrays = True
 
@@ -669,14 +669,17 @@ class _Pass:
         self.captured: dict[Any, Any] = {}
         self.handed: set[int] = set()  # ids of arrays other tensors hold (seeds, stored grads)
 
-    def accumulate(self, t: Tensor, g: Any, shared: bool = False) -> None:
-        """``t.grad += g``: in place (g an array), unless graphs are being built (g a Tensor) or
-        ``t.grad`` has a graph."""
+    def accumulate(self, t: Tensor, g: Any, shared: bool = False, leaf: bool = True) -> None:
+        """``t.grad += g``: in place (g an array) where PyTorch does it in place, else a new
+        ``.grad``; recorded when graphs are being built (g a Tensor). ``leaf``: False for a
+        non-leaf's retained gradient."""
+        old = t._grad
         if self.create_graph:
             # recorded: a clone owns a writable buffer and stays differentiable
-            t.grad = g.clone() if t.grad is None else t.grad + g
+            t._grad = g.clone() if old is None else old + g
             return
-        old = t.grad
+        if type(g) is not ndarray:
+            g = xp.array(g)  # a NumPy scalar, from a rule on 0-d arrays: a buffer of its own
         if old is None:
             # .grad must own a buffer no other tensor shares, since it is written in place later
             # (accumulation, zero_grad). The gradient's own array qualifies when only the pass
@@ -686,13 +689,15 @@ class _Pass:
                     or not g.flags.writeable):
                 g = g.copy()
             self.handed.add(id(g))
-            t.grad = _Tensor._make(g, False, None)
-        elif (old.grad_fn is None and not old.requires_grad and old._data.shape == g.shape
-              and old._data.dtype == g.dtype and old._data.flags.writeable):
+            t._grad = _Tensor._make(g, False, None)
+        elif (old._data.shape == g.shape and old._data.dtype == g.dtype
+              and old._data.flags.writeable and (leaf or not old.requires_grad)):
+            # as PyTorch: a leaf's .grad is added to in place, so one with a graph (from an
+            # earlier create_graph) keeps it; a retained .grad with a graph is replaced
             xp.add(old._data, g, out=old._data)
             old._version_counter.value += 1
         else:
-            t.grad = _Tensor._make(old._data + g, False, None)
+            t._grad = _Tensor._make(xp.asarray(old._data + g), False, None)
 
     def _run_hooks(self, hooks: dict[int, Callable], g: Any) -> Any:
         """Tensor hooks on ``g``: they see Tensors even in a pass that passes arrays."""
@@ -705,7 +710,7 @@ class _Pass:
         if node._retain is not None:
             t = node._retain()
             if t is not None:
-                self.accumulate(t, g)
+                self.accumulate(t, g, leaf=False)
         if self.targets is not None and node in self.targets:
             self.captured[node] = g
             if node not in self.needed:
@@ -718,7 +723,7 @@ class _Pass:
         on_arrays = self.on_arrays
         if type(node) is AccumulateGrad:
             leaf = node._leaf()
-            if leaf is None:
+            if leaf is None or not leaf.requires_grad:  # gone, or requires_grad_(False) since
                 return ()
             hooked = bool(leaf._hooks)
             if hooked:  # a hook's result may be held by the user
@@ -751,7 +756,8 @@ class _Pass:
         elif on_arrays:  # a rule written for Tensors only
             _RuleMode.arrays = False
             try:
-                grads = _check_grads(node, fn.backward(node, _Tensor._make(g, False, None)))
+                gt = _Tensor._make(xp.asarray(g), False, None)  # a 0-d rule's NumPy scalar too
+                grads = _check_grads(node, fn.backward(node, gt))
             finally:
                 _RuleMode.arrays = True
             grads = tuple([None if gi is None else gi._data for gi in grads])
@@ -830,7 +836,7 @@ def run_backward(
             g = run.captured.get(e) if e is not None else None
             if accumulate:
                 if g is not None and not (x.grad_fn is not None and x.retains_grad):
-                    run.accumulate(x, g)
+                    run.accumulate(x, g, leaf=x.grad_fn is None)
                 continue
             if g is None and not allow_unused:
                 raise RuntimeError(
@@ -838,7 +844,8 @@ def run_backward(
                     f"{tuple(x.shape)}) appears to not have been used in the graph. Set "
                     f"allow_unused=True if this is the desired behavior."
                 )
-            result.append(g if g is None or create_graph else _Tensor._make(g, False, None))
+            result.append(g if g is None or create_graph
+                          else _Tensor._make(xp.asarray(g), False, None))
     return None if accumulate else tuple(result)
 
 

@@ -58,7 +58,7 @@ class Tensor:
     # The hot attributes are slots; rarely set ones (_base, _acc, _hooks) live in the instance
     # dict, which CPython only creates when one is set, with class-level defaults.
     # _vc: the version counter, made on first use (a save or an in-place write)
-    __slots__ = ("__dict__", "__weakref__", "_data", "_vc", "grad", "grad_fn", "requires_grad")
+    __slots__ = ("__dict__", "__weakref__", "_data", "_grad", "_vc", "grad_fn", "requires_grad")
     _base: Tensor | None = None  # the tensor a view's storage belongs to
     _view_chain: tuple[Any, ...] = ()  # a view's ops from _base (function._share_storage)
     _views: list[weakref.ref] | None = None  # a base's views made in grad mode
@@ -73,7 +73,7 @@ class Tensor:
             data = data._data
         array = _asarray(data, dtype)
         self._data = array
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self.requires_grad = False
         self._vc: VersionCounter | None = None
@@ -85,7 +85,7 @@ class Tensor:
         """Wrap an array without checks or copies (the ops' constructor)."""
         t = _alloc(cls)
         t._data = array
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t.requires_grad = requires_grad
         t._vc = None
@@ -121,6 +121,31 @@ class Tensor:
                 f"(only floating-point tensors can require gradients)"
             )
         self._data = value._data
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated here by backward (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        """Assign a gradient: None, or a Tensor of this tensor's shape and dtype (as PyTorch)."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: the tensor is "
+                                   f"{self.dtype!r}, the grad {value.dtype!r}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: the tensor has "
+                                   f"shape {tuple(self._data.shape)}, the grad "
+                                   f"{tuple(value._data.shape)}")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     @staticmethod
     def _coerce(x: Any, np_dtype: Any) -> Any:
@@ -174,8 +199,11 @@ class Tensor:
         return self._data.shape[0]
 
     # ----- conversions ---------------------------------------------------------------------
-    def numpy(self) -> Any:
-        """The underlying array (no copy). Raises if the tensor requires grad, as PyTorch."""
+    def numpy(self, force: bool = False) -> Any:
+        """The underlying array (no copy). Raises if the tensor requires grad, as PyTorch,
+        unless ``force`` (then a copy, as PyTorch's ``numpy(force=True)``)."""
+        if force:
+            return self._data.copy()
         if self.requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "

@@ -8,7 +8,7 @@ from typing import Any
 from chainrule.tensor import backend
 from chainrule.tensor.backend import xp
 from chainrule.tensor.devices import check_device
-from chainrule.tensor.ops.elementwise import to
+from chainrule.tensor.ops.elementwise import Clone, to
 from chainrule.tensor.ops.movement import transpose
 from chainrule.tensor.tensor import Tensor, _new, _size, empty, full, tensor, tensor_method
 
@@ -88,7 +88,7 @@ def is_contiguous(a: Tensor) -> bool:
 @tensor_method("contiguous")
 def contiguous(a: Tensor) -> Tensor:
     """``self`` if contiguous, else a row-major copy (differentiable)."""
-    return a if a._data.flags.c_contiguous else a.clone()
+    return a if a._data.flags.c_contiguous else Clone.apply(a, "C")
 
 
 # ----- new_*: a new tensor with this tensor's dtype unless given -------------------------------

@@ -665,12 +665,13 @@ class Clone(Function):
     array_rule = True
 
     @staticmethod
-    def forward(ctx: Node, a: Tensor) -> Any:
-        return a._data.copy()
+    def forward(ctx: Node, a: Tensor, order: str = "K") -> Any:
+        # "K": the input's layout, as PyTorch's preserve_format; "C": row-major (contiguous)
+        return a._data.copy(order=order)
 
     @staticmethod
-    def backward(ctx: Node, g: Tensor) -> Tensor:
-        return g
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
+        return g, None
 
 
 # ----- public functions ------------------------------------------------------------------------

@@ -21,7 +21,17 @@ from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node, replay_view
 from chainrule.tensor.ops import elementwise
 from chainrule.tensor.ops._util import Operand, check_operand, shape_str
-from chainrule.tensor.ops.elementwise import Where, _scalar, add, clamp, div, mul, sub, where
+from chainrule.tensor.ops.elementwise import (
+    Where,
+    _scalar,
+    _sub_check,
+    add,
+    clamp,
+    div,
+    mul,
+    sub,
+    where,
+)
 from chainrule.tensor.ops.index import (
     _index_error,
     index_add,
@@ -130,6 +140,7 @@ def add_(self: Tensor, other: Operand, alpha: float = 1) -> Tensor:
 def sub_(self: Tensor, other: Operand, alpha: float = 1) -> Tensor:
     """self -= alpha * other, in place."""
     other = check_operand(other, "sub_")
+    _sub_check(self, other)
     self._check_inplace("sub_")
     if _records(self, other):
         return self._inplace_update(sub(self, other, alpha=alpha), "sub_")

@@ -68,6 +68,8 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, shape: tuple[int, ...]) -> Any:
+        if shape == a._data.shape:
+            return a._data.view()  # nothing repeated: writable, as PyTorch's
         return xp.broadcast_to(a._data, shape)
 
     @staticmethod
@@ -90,6 +92,8 @@ def _check_shape(a: Tensor, shape: tuple[int, ...], op: str) -> None:
 def reshape(a: Tensor, *shape: Any) -> Tensor:
     """The same elements in a new shape (one size may be -1: inferred); a view when the
     input's layout allows one, else a copy."""
+    if not shape:
+        raise TypeError("reshape() missing 1 required positional argument: 'shape'")
     shape = _shape_arg(shape)
     _check_shape(a, shape, "reshape")
     return _reshape(a, shape)  # a new tensor even for the same shape (its own grad_fn, hooks)
@@ -99,6 +103,8 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
 def view(a: Tensor, *shape: Any) -> Tensor:
     """The same elements in a new shape, always a view (RuntimeError when the layout of a
     non-contiguous input allows none: use reshape)."""
+    if not shape:
+        raise TypeError("view() missing 1 required positional argument: 'size'")
     shape = _shape_arg(shape)
     _check_shape(a, shape, "view")
     return _reshape(a, shape, "view")

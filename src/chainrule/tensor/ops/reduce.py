@@ -246,6 +246,7 @@ class Amax(Function):
     result (ties), as PyTorch's amax and full max(); NaN results send it to the NaNs."""
 
     array_rule = True
+    save_output = True  # as PyTorch's: a later in-place write to the result is caught
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool, smallest: bool) -> Any:
@@ -264,6 +265,7 @@ class Amax(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
         (scale,) = ctx.saved_tensors
+        ctx.output  # noqa: B018 (its version check: the result must not have been written)
         scale = scale.astype(data(g).dtype, copy=False)
         if isinstance(g, Tensor):
             scale = _const(scale)
