@@ -120,3 +120,34 @@ def test_backward_in_threads_with_no_grad_elsewhere() -> None:
 
     _run(train, inference)
     assert grads == [[2.0, 4.0]] * 50
+
+
+def test_bare_no_grad_and_enable_grad_decorate_as_torch():
+    @cr.no_grad
+    def off(x):
+        return x * 2
+
+    @cr.enable_grad
+    def on(x):
+        return x * 2
+
+    x = cr.ones(2, requires_grad=True)
+    assert not off(x).requires_grad
+    with cr.no_grad():
+        assert on(x).requires_grad
+
+
+def test_the_rules_array_mode_is_per_thread():
+    """A backward pass in one thread (rules on arrays) must not switch another thread's rules."""
+    from chainrule.tensor.function import _RuleMode
+
+    seen = []
+
+    def worker():
+        _RuleMode.arrays = True
+        seen.append(_RuleMode.arrays)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert seen == [True] and _RuleMode.arrays is False

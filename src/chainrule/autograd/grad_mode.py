@@ -53,13 +53,26 @@ class _ModeContext:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_ModeContext):
+class _BareDecorator(_ModeContext):
+    """``@no_grad`` works without the call too, as PyTorch's: given a function, the class
+    returns it decorated."""
+
+    def __new__(cls, fn: Any = None) -> Any:
+        if fn is not None and callable(fn):
+            return cls()(fn)
+        return super().__new__(cls)
+
+    def __init__(self, fn: Any = None) -> None:
+        pass
+
+
+class no_grad(_BareDecorator):
     """Context manager and decorator: operations inside record no graph."""
 
     mode = False
 
 
-class enable_grad(_ModeContext):
+class enable_grad(_BareDecorator):
     """Context manager and decorator: operations inside record the graph (undoes no_grad)."""
 
     mode = True

@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import operator
 import sys
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -40,14 +41,11 @@ if TYPE_CHECKING:
 _Tensor: Any = None  # set by tensor.py (the Tensor class) to break the import loop
 
 
-class _RuleState:
+class _RuleState(threading.local):
     """``arrays``: True while rules run on bare arrays (a backward pass that records no graph).
-    A slot, like grad mode's, so switching it leaves the class caches alone."""
+    Per thread, like grad mode (two threads may run backward passes of both kinds at once)."""
 
-    __slots__ = ("arrays",)
-
-    def __init__(self) -> None:
-        self.arrays = False
+    arrays = False
 
 
 _RuleMode = _RuleState()

@@ -133,21 +133,24 @@ class Index(Function):
     """y = x[key] for a key with index arrays or masks (the result is a copy)."""
 
     @staticmethod
-    def forward(ctx: Node, a: Tensor, key: tuple[Any, ...], basic: bool) -> Any:
+    def forward(ctx: Node, a: Tensor, key: tuple[Any, ...], basic: bool,
+                tensors: tuple[Tensor, ...] = ()) -> Any:
         if ctx.needs_input_grad:
             ctx.in_shape = a._data.shape
             ctx.key = key
             ctx.basic = basic
+            ctx.save_for_backward(*tensors)  # the key's index tensors: written later, an error
         return a._data[key]
 
     array_rule = True
 
     @staticmethod
-    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
         # d x[key] / dx scatters g back to the positions read; repeated reads add up
+        ctx.saved_tensors  # noqa: B018 (the version check of the index tensors)
         if not isinstance(g, Tensor):
-            return _put_into_zeros(ctx.in_shape, ctx.key, g, True, ctx.basic), None, None
-        return IndexGrad.apply(ctx.in_shape, ctx.key, g, True, ctx.basic), None, None
+            return _put_into_zeros(ctx.in_shape, ctx.key, g, True, ctx.basic), None, None, None
+        return IndexGrad.apply(ctx.in_shape, ctx.key, g, True, ctx.basic), None, None, None
 
 
 class Slice(Index):
@@ -156,9 +159,12 @@ class Slice(Index):
     is_view = True
 
 
-def _index(a: Tensor, key: tuple[Any, ...], basic: bool, op: str) -> Tensor:
+def _index(a: Tensor, key: tuple[Any, ...], basic: bool, op: str,
+           tensors: tuple[Tensor, ...] = ()) -> Tensor:
     try:
-        return (Slice if basic else Index).apply(a, key, basic)
+        if basic:
+            return Slice.apply(a, key, basic)
+        return Index.apply(a, key, basic, tensors)
     except IndexError as e:
         raise _index_error(e, a._data.shape, op) from None
 
@@ -168,9 +174,12 @@ def getitem(a: Tensor, key: Any) -> Tensor:
     """x[key] with PyTorch's (NumPy's) rules: ints, slices, None, ..., index tensors, masks."""
     k, basic = normalize_key(key, a._data.ndim)
     if not basic:
+        tensors = tuple(e for e in (key if type(key) is tuple else (key,))
+                        if isinstance(e, Tensor))
         split = _split_key(k)
         if split is not None:
-            return _index(_index(a, split[0], True, "index"), split[1], False, "index")
+            return _index(_index(a, split[0], True, "index"), split[1], False, "index", tensors)
+        return _index(a, k, basic, "index", tensors)
     elif not any(e is Ellipsis for e in k):
         k = (*k, Ellipsis)  # NumPy gives a scalar copy for x[i] down to 0-d, a view with `...`
     return _index(a, k, basic, "index")

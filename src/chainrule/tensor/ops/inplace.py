@@ -34,6 +34,7 @@ from chainrule.tensor.ops.elementwise import (
 )
 from chainrule.tensor.ops.index import (
     _index_error,
+    _split_key,
     index_add,
     index_copy,
     index_fill,
@@ -335,17 +336,21 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     if _records(self, value):
         self._inplace_update(index_put(self, index, value), "__setitem__ (index assignment)")
         return
-    key, _ = normalize_key(index)
+    key, basic = normalize_key(index, self._data.ndim)
+    dest = self._data
+    split = None if basic else _split_key(key)
+    if split is not None:  # ints first, then the index arrays on that view (as reading does)
+        dest, key = dest[split[0]], split[1]
     v = value._data if isinstance(value, Tensor) else value
     try:
-        self._data[key] = v
+        dest[key] = v
     except IndexError as e:
         raise _index_error(e, self._data.shape, "index assignment") from None
     except ValueError:
         if not self._data.flags.writeable:
             raise _write_error(self, value, "index assignment", ValueError()) from None
         try:
-            target = self._data[key].shape
+            target = dest[key].shape
         except IndexError as e:
             raise _index_error(e, self._data.shape, "index assignment") from None
         raise RuntimeError(
