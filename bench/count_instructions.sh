@@ -4,7 +4,8 @@
 # wall time on this VM moves by 30%. The count is the difference of a 3000-step and a 1000-step
 # run (300 and 100 for (b)), divided by the difference (start-up cancels). One OpenBLAS thread and
 # no address randomization: spinning worker threads and hash layouts would otherwise make the
-# counts vary. BENCH=numpy counts (b)'s step written by hand in NumPy (no revision needed).
+# counts vary. BENCH=numpy counts (b)'s step written by hand in NumPy (no revision needed);
+# BENCH=scalar the scalar engine's demo step (bench_scalar.py's chainrule model; 10 and 30 steps).
 # Run: bash bench/count_instructions.sh main worktree   (needs valgrind; ~1 minute per revision)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +21,9 @@ import chainrule as cr
 which = sys.argv[2]
 if which == "a":
     step = bench_tensor.elementwise(cr, cr.tensor)
+elif which == "scalar":
+    import bench_scalar
+    step = bench_scalar.make_models()["chainrule"]
 elif which == "b":
     step = bench_tensor.mlp(cr, cr.tensor, 64, [784, 128, 10])
 else:
@@ -28,7 +32,11 @@ for _ in range(int(sys.argv[1])):
     step()
 PY
 bench=${BENCH:-a}
-if [ "$bench" = a ]; then few=1000; many=3000; else few=100; many=300; fi
+case "$bench" in
+    a) few=1000; many=3000 ;;
+    scalar) few=10; many=30 ;;
+    *) few=100; many=300 ;;
+esac
 count() {  # count SRC STEPS
     OPENBLAS_NUM_THREADS=1 PYTHONHASHSEED=0 PYTHONPATH="$1" setarch -R valgrind --tool=callgrind \
         --callgrind-out-file=/dev/null "$py" "$tmp/loop.py" "$2" "$bench" 2>&1 |

@@ -419,3 +419,15 @@ def test_float32_in_float32_out_and_grads(name, fn):
     assert g.dtype == cr.float32
     (h,) = cr.grad(g.sum(), x)
     assert h.dtype == cr.float32
+
+
+@pytest.mark.torch
+def test_numpy_style_axis_and_keepdims_are_accepted_as_in_torch():
+    a = np.arange(6.0).reshape(2, 3)
+    for name in ("sum", "mean", "amax", "logsumexp", "std", "prod", "softmax", "cumsum"):
+        kw = {} if name in ("softmax", "cumsum") else {"keepdims": True}
+        ours = getattr(cr.tensor(a), name)(axis=1, **kw)
+        theirs = getattr(torch.tensor(a, dtype=torch.float32), name)(axis=1, **kw)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, err_msg=name)
+    ours = cr.cat([cr.tensor(a), cr.tensor(a)], axis=1)
+    assert tuple(ours.shape) == tuple(torch.cat([torch.tensor(a)] * 2, axis=1).shape)

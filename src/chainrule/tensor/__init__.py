@@ -53,6 +53,7 @@ from chainrule.tensor.tensor import (
     full_like,
     linspace,
     manual_seed,
+    numpy_names,
     ones,
     ones_like,
     rand,
@@ -80,3 +81,5 @@ globals().update(ALIASES)
 for _module in (creation, ops.compare, ops.convert, ops.elementwise, ops.grid, ops.index,
                 ops.linalg, ops.movement, ops.reduce, ops.sort):
     __all__ += _module.__all__
+    for _name in _module.__all__:  # axis= / keepdims= accepted, as PyTorch's functions do
+        globals()[_name] = numpy_names(globals()[_name])

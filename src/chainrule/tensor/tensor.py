@@ -7,6 +7,8 @@ state, conversions, autograd entry points and creation functions.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import weakref
 from collections.abc import Callable, Sequence
@@ -455,11 +457,34 @@ def tensor_method(name: str | Sequence[str]) -> Callable[[Callable], Callable]:
     names = [name] if isinstance(name, str) else list(name)
 
     def register(fn: Callable) -> Callable:
+        fn = numpy_names(fn)
         for n in names:
             setattr(Tensor, n, fn)
         return fn
 
     return register
+
+
+def numpy_names(fn: Callable) -> Callable:
+    """``fn`` accepting NumPy's ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``, as
+    PyTorch's functions do; functions without those parameters are returned as they are."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    if ("dim" not in params and "keepdim" not in params) or hasattr(fn, "__wrapped__"):
+        return fn
+
+    @functools.wraps(fn)
+    def aliased(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            if "axis" in kwargs:
+                kwargs["dim"] = kwargs.pop("axis")
+            if "keepdims" in kwargs:
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+
+    return aliased
 
 
 def _wrap_dim(dim: int, ndim: int, op: str) -> int:
