@@ -785,6 +785,22 @@ def _prune(order: list[Any], targets: set[Any]) -> tuple[list[Any], set[Any]]:
     return [n for n in order if n in needed or n in targets], needed
 
 
+@xp.errstate(all="ignore")
+def _quiet_pass(run: _Pass, nodes: list[Any], seeds: list[Any],
+                inputs: Sequence[Tensor] | None) -> list[Any] | None:
+    """The pass itself, with NumPy's floating-point warnings off (PyTorch gives inf and nan
+    silently): one place for every rule. Returns the inputs' edges, if given."""
+    if inputs is None:  # every node a gradient reaches runs, in rank order
+        graph.backward(nodes, seeds, _parents, run.vjp, keep=False, rank=_rank)
+        return None
+    order = graph.topological_order(nodes, _parents)  # only nodes on a path to an input
+    edges = [edge(x) for x in inputs]
+    run.targets = {e for e in edges if e is not None}
+    order, run.needed = _prune(order, run.targets)
+    graph.backward(nodes, seeds, _parents, run.vjp, order, keep=False)
+    return edges
+
+
 def run_backward(
     roots: Sequence[Tensor],
     grad_roots: Sequence[Tensor],
@@ -816,14 +832,7 @@ def run_backward(
     _RuleMode.arrays = not create_graph
     _GradMode.enabled = create_graph
     try:
-        if inputs is None:  # every node a gradient reaches runs, in rank order
-            graph.backward(nodes, seeds, _parents, run.vjp, keep=False, rank=_rank)
-        else:  # only the nodes on a path to an input: an order to prune
-            order = graph.topological_order(nodes, _parents)
-            edges = [edge(x) for x in inputs]
-            run.targets = {e for e in edges if e is not None}
-            order, run.needed = _prune(order, run.targets)
-            graph.backward(nodes, seeds, _parents, run.vjp, order, keep=False)
+        edges = _quiet_pass(run, nodes, seeds, inputs)
     finally:
         _RuleMode.arrays, _GradMode.enabled = outer
     if inputs is None:

@@ -220,18 +220,9 @@ class Div(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
-        if isinstance(g, Tensor) or (isinstance(b, int | float) and b != 0):  # nothing to silence
-            return _div_grads(ctx, g, a, b)
-        return _div_grads_quiet(ctx, g, a, b)
-
-
-def _div_grads(ctx: Node, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    ga = g / b if ctx.needs_input_grad[0] else None  # d(a/b)/da = 1/b
-    gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None  # d(a/b)/db = -a/b^2
-    return ga, gb
-
-
-_div_grads_quiet = xp.errstate(divide="ignore", invalid="ignore")(_div_grads)  # x/0: inf or nan
+        ga = g / b if ctx.needs_input_grad[0] else None  # d(a/b)/da = 1/b
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None  # d(a/b)/db = -a/b^2
+        return ga, gb
 
 
 class Neg(Function):
@@ -259,8 +250,7 @@ class Pow(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
         if not isinstance(g, Tensor):
-            with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                return _pow_grads(ctx, g, a, b)
+            return _pow_grads(ctx, g, a, b)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (PyTorch: avoids 0 * inf at a == 0)
@@ -334,10 +324,7 @@ class Log(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        if isinstance(g, Tensor):
-            return g / a  # d ln(a) / da = 1/a
-        with xp.errstate(divide="ignore", invalid="ignore"):  # at a = 0: inf, silently
-            return g / a
+        return g / a  # d ln(a) / da = 1/a (at a = 0: inf, silently, as in every backward pass)
 
 
 class Sqrt(Function):
@@ -352,10 +339,7 @@ class Sqrt(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        if isinstance(g, Tensor):
-            return g / (2 * ctx.output)  # d sqrt(a)/da = 1 / (2 sqrt(a))
-        with xp.errstate(divide="ignore", invalid="ignore"):  # at a = 0: inf, silently
-            return g / (2 * ctx.output)
+        return g / (2 * ctx.output)  # d sqrt(a)/da = 1 / (2 sqrt(a))
 
 
 class Sin(Function):
