@@ -120,6 +120,23 @@ def xfail(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(strict=True, reason=reason)
 
 
+def table(items: Any, failing: dict[str, str] | None = None) -> list[Any]:
+    """pytest params of names (or functions, by __name__), those in ``failing`` marked
+    xfail(strict) with the reason given there."""
+    failing = dict(failing or {})
+    out = []
+    for item in items:
+        name = getattr(item, "__name__", item)
+        marks = [xfail(failing.pop(name))] if name in failing else []
+        out.append(pytest.param(item, id=name, marks=marks))
+    assert not failing, f"unknown names in failing: {list(failing)}"
+    return out
+
+
+SAVED_INDEX_UNCHECKED = "the index tensor saved for backward is not version-checked: an in-place " \
+                        "write to it after the forward is silently used by backward"
+
+
 def x3(m: Any) -> Any:
     return m.tensor([1.0, 2.0, 3.0], requires_grad=True)
 
@@ -267,7 +284,7 @@ NOOP_VIEWS = {
 }
 
 
-@pytest.mark.parametrize("name", list(NOOP_VIEWS))
+@pytest.mark.parametrize("name", table(NOOP_VIEWS))
 def test_noop_view_with_grad(name):
     op = NOOP_VIEWS[name]
 
@@ -283,7 +300,7 @@ def test_noop_view_with_grad(name):
     same(case)
 
 
-@pytest.mark.parametrize("name", list(NOOP_VIEWS))
+@pytest.mark.parametrize("name", table(NOOP_VIEWS))
 def test_noop_view_without_grad(name):
     op = NOOP_VIEWS[name]
 
@@ -361,15 +378,23 @@ def case_index_put_index_changed(m):
     return y, x.grad
 
 
-@pytest.mark.parametrize("case", [
+@pytest.mark.parametrize("case", table([
     case_index_tensor_changed, case_mask_changed, case_gather_index_changed,
     case_index_select_changed, case_where_condition_changed, case_masked_fill_mask_changed,
     case_index_put_index_changed,
-])
+], {
+    "case_index_tensor_changed": SAVED_INDEX_UNCHECKED,
+    "case_mask_changed": "x[mask] then mask modified: backward raises ValueError ('array is not "
+                         "broadcastable'), torch a RuntimeError on the mask's version",
+    "case_gather_index_changed": SAVED_INDEX_UNCHECKED,
+    "case_index_select_changed": SAVED_INDEX_UNCHECKED,
+    "case_index_put_index_changed": SAVED_INDEX_UNCHECKED,
+}))
 def test_saved_indices_version_checked(case):
     same(case)
 
 
+@xfail(SAVED_INDEX_UNCHECKED)
 def test_index_tensor_changed_raises_runtime_error():
     with pytest.raises(RuntimeError):
         case_index_tensor_changed(cr)
@@ -407,7 +432,7 @@ def _keys(m):
 KEYS = list(_keys(torch))
 
 
-@pytest.mark.parametrize("name", KEYS)
+@pytest.mark.parametrize("name", table(KEYS))
 def test_advanced_index_read(name):
     def case(m):
         x = m.arange(18.0).reshape(2, 3, 3).requires_grad_()
@@ -418,7 +443,12 @@ def test_advanced_index_read(name):
     same(case)
 
 
-@pytest.mark.parametrize("name", KEYS)
+INT_SLICE_LIST_WRITE = "x[0, :, [0, 1, 2]] = v without a graph writes v transposed (NumPy rule: " \
+                       "the int is an advanced index, so advanced dims go first); torch selects " \
+                       "the int first. Reading and writing with a graph are right"
+
+
+@pytest.mark.parametrize("name", table(KEYS, {"0,:,[0,1,2]": INT_SLICE_LIST_WRITE}))
 def test_advanced_index_write_no_graph(name):
     def case(m):
         key = _keys(m)[name]
@@ -432,6 +462,7 @@ def test_advanced_index_write_no_graph(name):
     same(case)
 
 
+@xfail(INT_SLICE_LIST_WRITE)
 def test_advanced_index_write_example():
     def case(m):
         x = m.zeros(2, 3, 3)
@@ -454,7 +485,7 @@ def test_setitem_bumps_version_once():
     same(case)
 
 
-@pytest.mark.parametrize("name", KEYS)
+@pytest.mark.parametrize("name", table(KEYS))
 def test_advanced_index_write_with_graph(name):
     def case(m):
         key = _keys(m)[name]
@@ -469,7 +500,7 @@ def test_advanced_index_write_with_graph(name):
     same(case)
 
 
-@pytest.mark.parametrize("name", KEYS)
+@pytest.mark.parametrize("name", table(KEYS))
 def test_advanced_index_write_into_graph_tensor(name):
     """Self in the graph too: the overwritten positions get no gradient."""
     def case(m):
@@ -497,7 +528,7 @@ ZERO_D_PREDICATES = {
 }
 
 
-@pytest.mark.parametrize("name", list(ZERO_D_PREDICATES))
+@pytest.mark.parametrize("name", table(ZERO_D_PREDICATES))
 def test_zero_d_comparison(name):
     pred = ZERO_D_PREDICATES[name]
 
@@ -530,7 +561,7 @@ GRAD_VALUES = {
 }
 
 
-@pytest.mark.parametrize("name", list(GRAD_VALUES))
+@pytest.mark.parametrize("name", table(GRAD_VALUES))
 def test_grad_assignment(name):
     def case(m):
         x = x3(m)
@@ -597,7 +628,13 @@ MASKED = {
 }
 
 
-@pytest.mark.parametrize("name", list(MASKED))
+REDUCE_WARNS = "values match torch, but backward emits NumPy's RuntimeWarning 'invalid value " \
+               "encountered in multiply' (ops/reduce.py, the tie-scaled gradient g * mask with " \
+               "nan/inf g); torch is silent"
+
+
+@pytest.mark.parametrize("name", table(MASKED, {
+    "min()": REDUCE_WARNS, "amax": REDUCE_WARNS, "amin": REDUCE_WARNS}))
 def test_nonfinite_upstream_gradient(name):
     fn, g = MASKED[name]
 
@@ -607,6 +644,32 @@ def test_nonfinite_upstream_gradient(name):
         out = fn(m, x, y)
         out.backward(m.tensor(g))
         return out, x.grad, y.grad
+
+    same(case)
+
+
+TIES = {
+    "max()": lambda m, x: x.max(),
+    "min()": lambda m, x: x.min(),
+    "amax": lambda m, x: m.amax(x.reshape(2, 3), dim=1),
+    "max(dim)": lambda m, x: x.reshape(2, 3).max(dim=1).values,
+    "maximum": lambda m, x: m.maximum(x, m.tensor([2.0, 0.0, 1.0, 2.0, 0.0, 5.0])),
+    "clamp at bounds": lambda m, x: x.clamp(1.0, 2.0),
+    "relu at 0": lambda m, x: m.relu(x - 1.0),
+    "abs at 0": lambda m, x: (x - 1.0).abs(),
+}
+
+
+@pytest.mark.parametrize("upstream", ["finite", "nan"])
+@pytest.mark.parametrize("name", table(TIES))
+def test_ties_and_kinks(name, upstream):
+    """Tied extremes share the gradient (or not) as in torch; kinks get torch's subgradient."""
+    def case(m):
+        x = m.tensor([2.0, 2.0, 1.0, 1.0, 1.0, 1.0], requires_grad=True)
+        out = TIES[name](m, x)
+        g = m.full(out.shape, 3.0 if upstream == "finite" else NAN)
+        out.backward(g)
+        return out, x.grad
 
     same(case)
 
@@ -627,7 +690,7 @@ PIECEWISE = {
 }
 
 
-@pytest.mark.parametrize("name", list(PIECEWISE))
+@pytest.mark.parametrize("name", table(PIECEWISE))
 def test_create_graph_piecewise(name):
     fn = PIECEWISE[name]
 
@@ -831,14 +894,19 @@ def case_saved_output_modified(m):
     return x.grad
 
 
-@pytest.mark.parametrize("case", [
+MULTI_VIEW = "in-place on an output of a function returning several views (split, unbind) is " \
+             "allowed; torch raises RuntimeError ('Output 0 of Split is a view ... returns " \
+             "multiple views')"
+
+
+@pytest.mark.parametrize("case", table([
     case_inplace_view_of_leaf, case_inplace_slice_of_leaf, case_setitem_on_leaf,
     case_inplace_on_leaf, case_no_grad_view_of_nonleaf, case_no_grad_view_of_leaf,
     case_no_grad_view_of_plain_tensor, case_backward_twice, case_backward_twice_nothing_saved,
     case_backward_twice_retain, case_saved_output_modified, case_view_of_view_of_leaf,
     case_reshape_view_of_leaf, case_multi_output_view_inplace, case_unbind_output_inplace,
     case_detach_shares_version,
-])
+], {"case_multi_output_view_inplace": MULTI_VIEW, "case_unbind_output_inplace": MULTI_VIEW}))
 def test_errors(case):
     same(case)
 
