@@ -229,6 +229,41 @@ def test_views_see_writes(case):
     same(case)
 
 
+VIEW_OPS = {
+    "t": lambda y: y.t(),
+    "T": lambda y: y.T,
+    "transpose": lambda y: y.transpose(0, 1),
+    "diagonal": lambda y: y.diagonal(),
+    "unsqueeze": lambda y: y.unsqueeze(1),
+    "narrow": lambda y: y.narrow(1, 1, 2),
+    "select": lambda y: y.select(1, 2),
+    "movedim": lambda y: y.movedim(0, 1),
+    "flatten": lambda y: y.flatten(),
+    "view(-1)": lambda y: y.view(-1),
+    "unflatten": lambda y: y.unflatten(1, (3, 1)),
+    "[:, ::2]": lambda y: y[:, ::2],
+    "[None, 1]": lambda y: y[None, 1],
+    "chunk": lambda y: y.chunk(2, dim=1)[0],
+    "expand": lambda y: y[:1].expand(3, 3),
+}
+
+
+@pytest.mark.parametrize("name", table(VIEW_OPS, {"chunk": "in-place on an output of chunk "
+                                                  "(several views) is allowed; torch raises"}))
+def test_inplace_through_view_ops(name):
+    """An in-place write through each view op reaches the base and its gradient (or raises as
+    torch: several-view outputs, overlapping expand)."""
+    def case(m):
+        x = m.arange(1.0, 10.0).reshape(3, 3).requires_grad_()
+        y = x * 1
+        v = VIEW_OPS[name](y)
+        v.mul_(m.arange(2.0, 2.0 + v.numel()).reshape(v.shape))
+        (y * m.arange(9.0).reshape(3, 3)).sum().backward()
+        return y, v, x.grad, v._base is y, y._version
+
+    same(case)
+
+
 # ----- 2. x[int] is a view, down to 0-d --------------------------------------------------------
 def test_int_index_is_view_1d():
     def case(m):
