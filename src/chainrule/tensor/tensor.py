@@ -65,6 +65,7 @@ class Tensor:
     _view_chain: tuple[Any, ...] = ()  # a view's ops from _base (function._share_storage)
     _views: list[weakref.ref] | None = None  # a base's views made in grad mode
     _no_grad_view = False  # a view made in no_grad mode
+    _multi_view = False  # one of several views one call returned (split, chunk, unbind)
     _acc: AccumulateGrad | None = None  # this leaf's AccumulateGrad node
     _hooks: dict[int, Callable] | None = None  # a leaf's gradient hooks
     __hash__ = object.__hash__  # identity; == is elementwise
@@ -361,6 +362,12 @@ class Tensor:
                 raise RuntimeError(
                     f"{op}: a leaf Variable that requires grad is being used in an in-place "
                     f"operation (wrap it in chainrule.no_grad() to change its values)"
+                )
+            if self._multi_view and self.requires_grad:
+                raise RuntimeError(
+                    f"{op}: this tensor is a view returned by a function that returns several "
+                    f"views (split, chunk, unbind), which may not be modified in-place while "
+                    f"it requires grad; use an out-of-place operation (or .clone() it first)"
                 )
             base = self._base
             if base is not None:

@@ -192,27 +192,29 @@ class IndexPut(Function):
 
     @staticmethod
     def forward(ctx: Node, x: Tensor, key: tuple[Any, ...], v: Any, accumulate: bool,
-                basic: bool) -> Any:
+                basic: bool, tensors: tuple[Tensor, ...] = ()) -> Any:
         ctx.key = key
         ctx.basic = basic
         ctx.accumulate = accumulate
+        ctx.save_for_backward(*tensors)  # the key's index tensors: written later, an error
         return _put(x._data.copy(), key, data(v), accumulate, basic)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, None, Tensor | None, None, None]:
         gx = gv = None
+        ctx.saved_tensors  # noqa: B018 (the version check of the index tensors)
         if not isinstance(g, Tensor):
             if ctx.needs_input_grad[0]:
                 gx = g if ctx.accumulate else _put(g.copy(), ctx.key, 0.0, False, ctx.basic)
             if ctx.needs_input_grad[2]:
                 gv = g[ctx.key]
-            return gx, None, gv, None, None
+            return gx, None, gv, None, None, None
         if ctx.needs_input_grad[0]:
             # overwritten positions no longer depend on x; accumulated ones pass g through
             gx = g if ctx.accumulate else IndexPut.apply(g, ctx.key, 0.0, False, ctx.basic)
         if ctx.needs_input_grad[2]:
             gv = _index(g, ctx.key, ctx.basic, "index_put")  # summed to v's shape by apply
-        return gx, None, gv, None, None
+        return gx, None, gv, None, None, None
 
 
 def _put(out: Any, key: tuple[Any, ...], v: Any, accumulate: bool, basic: bool) -> Any:
@@ -255,8 +257,10 @@ def index_put(x: Tensor, index: Any, values: Any, accumulate: bool = False) -> T
         slab = _index(x, split[0], True, "index_put")
         return IndexPut.apply(x, split[0], index_put(slab, split[1], values, accumulate), False,
                               True)
+    tensors = tuple(e for e in (index if type(index) is tuple else (index,))
+                    if isinstance(e, Tensor))
     try:
-        return IndexPut.apply(x, key, values, bool(accumulate), basic)
+        return IndexPut.apply(x, key, values, bool(accumulate), basic, tensors)
     except IndexError as e:
         raise _index_error(e, x._data.shape, "index_put") from None
     except ValueError:
@@ -344,7 +348,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
         wrap_dim(dim, 1, "gather")
         return gather(_as_1d(input), 0, idx.reshape(-1)).reshape(idx.shape)
     key = _scatter_gather_key(input, dim, idx, "gather")
-    return Index.apply(input, key, False)
+    return Index.apply(input, key, False, (index,) if isinstance(index, Tensor) else ())
 
 
 def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, accumulate: bool,
@@ -399,7 +403,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         return _index(input.reshape(1), (idx.reshape(-1),), False, "index_select").reshape(
             idx.shape)
     key = (slice(None),) * dim + (idx.reshape(-1),)
-    return _index(input, key, False, "index_select")
+    return _index(input, key, False, "index_select",
+                  (index,) if isinstance(index, Tensor) else ())
 
 
 @tensor_method("select")

@@ -450,7 +450,15 @@ def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0
     for s in sizes:
         out.append(_slab(a, d, start, start + s))
         start += s
-    return tuple(out)
+    return _several_views(out)
+
+
+def _several_views(views: Sequence[Tensor]) -> tuple[Tensor, ...]:
+    """The views one call returned together (split, chunk, unbind): PyTorch refuses in-place
+    writes into them while they require grad (Tensor._check_inplace)."""
+    for v in views:
+        v._multi_view = True
+    return tuple(views)
 
 
 @tensor_method("chunk")
@@ -463,7 +471,7 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     d = wrap_dim(dim, a._data.ndim, "chunk")
     n = a._data.shape[d]
     if n == 0:  # PyTorch: ``chunks`` empty pieces
-        return tuple(_slab(a, d, 0, 0) for _ in range(chunks))
+        return _several_views([_slab(a, d, 0, 0) for _ in range(chunks)])
     return split(a, -(-n // chunks), d)
 
 
@@ -474,7 +482,7 @@ def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
         raise RuntimeError("unbind: dimension specified as 0 but tensor has no dimensions")
     d = wrap_dim(dim, a._data.ndim, "unbind")
     lead = (slice(None),) * d
-    return tuple(Slice.apply(a, (*lead, i), True) for i in range(a._data.shape[d]))
+    return _several_views([Slice.apply(a, (*lead, i), True) for i in range(a._data.shape[d])])
 
 
 # ----- flip, repeat, pad ---------------------------------------------------------------------
