@@ -18,6 +18,7 @@ import chainrule as cr
 from tests.tensor.oracle import SETTINGS, check_op, raises_with
 
 pytestmark = pytest.mark.torch
+softplus = torch.nn.functional.softplus
 
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)
 PAIRS = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=0,
@@ -81,6 +82,9 @@ UNARY = [
     ("nan_to_num", cr.nan_to_num, torch.nan_to_num, ANY),
     ("chain", lambda x: cr.erf(cr.sinh(x)).exp2().atan(),
      lambda x: torch.erf(torch.sinh(x)).exp2().atan(), ANY),
+    ("softplus", cr.softplus, softplus, floats(-25, 25)),  # both sides of threshold 20
+    ("softplus_beta", lambda x: cr.softplus(x, beta=2, threshold=3) + cr.softplus(x, -1.5, 2),
+     lambda x: softplus(x, beta=2, threshold=3) + softplus(x, -1.5, 2), ANY),
 ]
 
 
@@ -332,6 +336,37 @@ def test_piecewise_constant_ops_have_torchs_zero_gradient(op):
         tg = torch.zeros(3, dtype=torch.float64)
     assert g.tolist() == tg.tolist() == [0.0, 0.0, 0.0]
     assert g.requires_grad == tg.requires_grad
+
+
+def test_softplus_of_extreme_values_and_at_the_threshold_follows_torch_silently():
+    x = np.array([-1e4, -30.0, -20.0, 0.0, 19.5, 20.0, 20.5, 30.0, 1e4])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # at beta x == threshold PyTorch's slope is sigmoid(threshold) and its second
+        # derivative 0 (its double backward masks with <, its backward with >)
+        check_op(cr.softplus, softplus, [x], rtol=1e-15, atol=0)
+        check_op(lambda t: cr.softplus(t, 2, 3), lambda t: softplus(t, 2, 3),
+                 [np.array([-1e4, 1.5, 1.5 + 1e-9, 1e4])], rtol=1e-15, atol=0)
+        for dtype, tdtype in ((cr.float32, torch.float32), (cr.float16, torch.float16)):
+            ours = cr.tensor(x, dtype=dtype, requires_grad=True)
+            theirs = torch.tensor(x, dtype=tdtype, requires_grad=True)
+            y, ty = cr.softplus(ours), softplus(theirs)
+            y.sum().backward()
+            ty.sum().backward()
+            assert y.dtype == ours.grad.dtype == dtype
+            np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-3)
+            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-3)
+        big = cr.softplus(cr.tensor([np.inf, -np.inf, np.nan]))
+        np.testing.assert_array_equal(big.numpy(), [np.inf, 0.0, np.nan])
+
+
+def test_softplus_refuses_integers_and_non_tensors_like_torch():
+    with pytest.raises(NotImplementedError):
+        softplus(torch.tensor([1, 2]))
+    raises_with(NotImplementedError, lambda: cr.softplus(cr.tensor([1, 2])), "softplus", "int64")
+    raises_with(TypeError, lambda: cr.softplus([1.0]), "softplus", "list")
+    assert cr.softplus(cr.tensor([1.0]), beta=cr.tensor(2.0)).item() == pytest.approx(
+        softplus(torch.tensor([1.0]), beta=torch.tensor(2.0)).item())
 
 
 # ----- dtypes and errors -----------------------------------------------------------------------

@@ -1986,6 +1986,52 @@ def masked_fill(input: Tensor, mask: Tensor, value: Operand) -> Tensor:
         raise
 
 
+class Softplus(Function):
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold; d/dx = sigmoid(beta x),
+    1 past the threshold. A primitive for speed (one node and one saved array, not the four ops
+    of where(beta x > threshold, x, logaddexp(beta x, 0) / beta)) and to state PyTorch's
+    convention at the threshold itself in one place."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, beta: float, threshold: float) -> Any:
+        ctx.save_for_backward(a)
+        ctx.beta, ctx.threshold = beta, threshold
+        x = a._data
+        z = x * beta
+        # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): e^-|z| <= 1 cannot overflow
+        soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
+        return xp.where(z > threshold, x, soft)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
+        (a,) = ctx.saved_tensors
+        z = a * ctx.beta
+        s = sigmoid(z)  # d/dx log(1 + e^(beta x)) / beta = sigmoid(beta x)
+        # PyTorch: the slope is sigmoid(z) up to z == threshold and 1 past it, and its own
+        # derivative (beta s (1 - s)) only below: at the threshold the slope is a constant
+        t = ctx.threshold
+        slope = where(_const(z._data < t), s, where(_const(z._data > t), 1.0, s.detach()))
+        return g * slope, None, None
+
+
+def softplus(input: Tensor, beta: float = 1, threshold: float = 20) -> Tensor:
+    """torch.nn.functional.softplus: log(1 + e^(beta x)) / beta, reverting to x where
+    beta x > threshold; a smooth relu (beta -> inf approaches it)."""
+    a = _tensor_arg(input, "softplus")
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f"softplus: not implemented for dtype {a.dtype!r}")
+    return Softplus.apply(a, _number(beta, "beta"), _number(threshold, "threshold"))
+
+
+def _number(x: Any, name: str) -> float:
+    """A scalar argument (a number or a one-element tensor) as a Python float."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"softplus(): argument '{name}' must be a number, not "
+                        f"{type(x).__name__}") from None
+
+
 __all__ += [
     "acos", "acosh", "addcdiv", "addcmul", "arccos", "arccosh", "arcsin", "arcsinh", "arctan",
     "arctan2", "arctanh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "copysign", "cosh",
@@ -1995,3 +2041,4 @@ __all__ += [
     "remainder", "round", "rsqrt", "sgn", "signbit", "sinh", "tan", "true_divide", "trunc",
     "xlogy",
 ]
+__all__ += ["softplus"]
