@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chainrule.autograd.grad_mode import enable_grad
-from chainrule.tensor.function import grad
+from chainrule.tensor.backward import grad
 from chainrule.tensor.ops.movement import stack
 from chainrule.tensor.tensor import Tensor, zeros, zeros_like
 

@@ -35,7 +35,7 @@ with chainrule.autograd.inference_mode():
     assert not chainrule.autograd.is_grad_enabled()
 assert "chainrule.tensor" not in sys.modules
 g = chainrule.autograd.grad
-assert "chainrule.tensor" in sys.modules and g.__module__ == "chainrule.tensor.function"
+assert "chainrule.tensor" in sys.modules and g.__module__ == "chainrule.tensor.backward"
 print("ok")
 """
     env = dict(os.environ, PYTHONPATH=str(SRC.parent))

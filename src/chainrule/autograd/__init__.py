@@ -17,8 +17,8 @@ from chainrule.autograd.inference import inference_mode, is_inference_mode_enabl
 # name -> (module, attribute); attribute None: the module itself
 _LAZY: dict[str, tuple[str, str | None]] = {
     "Function": ("chainrule.tensor.function", "Function"),
-    "backward": ("chainrule.tensor.function", "backward"),
-    "grad": ("chainrule.tensor.function", "grad"),
+    "backward": ("chainrule.tensor.backward", "backward"),
+    "grad": ("chainrule.tensor.backward", "grad"),
     "functional": ("chainrule.autograd.functional", None),
     "gradcheck": ("chainrule.tensor.gradcheck", "gradcheck"),
     "gradgradcheck": ("chainrule.tensor.gradcheck", "gradgradcheck"),

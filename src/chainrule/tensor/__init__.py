@@ -28,9 +28,10 @@ from chainrule.tensor.backend import (
     uint32,
     uint64,
 )
+from chainrule.tensor.backward import grad
 from chainrule.tensor.creation import *  # noqa: F403
 from chainrule.tensor.devices import device
-from chainrule.tensor.function import Function, grad
+from chainrule.tensor.function import Function
 from chainrule.tensor.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from chainrule.tensor.ops.compare import *  # noqa: F403
 from chainrule.tensor.ops.convert import *  # noqa: F403

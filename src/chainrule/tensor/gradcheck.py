@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from chainrule.tensor.backend import xp
-from chainrule.tensor.function import grad
+from chainrule.tensor.backward import grad
 from chainrule.tensor.tensor import Tensor
 
 

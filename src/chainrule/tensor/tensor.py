@@ -12,22 +12,28 @@ import inspect
 import os
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainrule.autograd.grad_mode import _GradMode
-from chainrule.tensor import backend, function
+from chainrule.tensor import backend
 from chainrule.tensor.backend import DType, xp
 from chainrule.tensor.devices import check_device, cpu
-from chainrule.tensor.function import (
-    AccumulateGrad,
-    Node,
-    SavedTensor,
-    VersionCounter,
-    run_backward,
-)
 from chainrule.tensor.size import Size
 
+if TYPE_CHECKING:
+    from chainrule.tensor.function import AccumulateGrad, Node
+
+# Imports run one way: function.py (the node protocol) imports this module, and backward.py (the
+# backward pass) imports both; this module imports them only inside the methods that need them
+# (backward, _inplace_update), none of which is on an op's path.
+
 _alloc = object.__new__
+
+
+class VersionCounter:
+    """Counts in-place writes to one storage; views share their base's counter."""
+
+    value = 0  # the class's 0 until the first write (no __init__: made once per saved result)
 
 
 class RemovableHandle:
@@ -347,11 +353,13 @@ class Tensor:
         the graph leading to them runs. The graph's saved buffers are freed unless
         ``retain_graph`` (default: ``create_graph``).
         """
-        seeds = function._seeds([self], None if gradient is None else [gradient], "backward")
+        from chainrule.tensor.backward import _check_inputs, _seeds, run_backward
+
+        seeds = _seeds([self], None if gradient is None else [gradient], "backward")
         if retain_graph is None:
             retain_graph = create_graph
         if inputs is not None:
-            inputs = function._check_inputs(inputs, "backward")
+            inputs = _check_inputs(inputs, "backward")
         run_backward([self], seeds, retain_graph, create_graph, inputs)
 
     # ----- in-place support ----------------------------------------------------------------
@@ -410,6 +418,8 @@ class Tensor:
             )
         record = _GradMode.enabled and result.requires_grad
         if record:
+            from chainrule.tensor.function import SavedTensor, refresh_views
+
             node = result.grad_fn
             if node is not None and node._saved is not None:
                 for s in node._saved:
@@ -433,7 +443,7 @@ class Tensor:
                 result.grad_fn._retain = weakref.ref(root)
             root.grad_fn = result.grad_fn
             root.requires_grad = True
-            function.refresh_views(root)
+            refresh_views(root)
         return self
 
 
@@ -504,9 +514,6 @@ def _wrap_dim(dim: int, ndim: int, op: str) -> int:
             f"but got {dim})"
         )
     return dim % n
-
-
-function._Tensor = Tensor
 
 
 # ----- creation ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Elementwise ops: each Function's forward and its derivative rule side by side.
 
 Rules return gradients possibly still broadcast; Function.apply sums them back to each input's
-shape (function.sum_to), so no rule deals with broadcasting. Masks that select where a gradient
+shape (backward.sum_to), so no rule deals with broadcasting. Masks that select where a gradient
 flows (relu, clamp, maximum, where) are constants: they have no derivative, so a rule that
 multiplies or selects with them stays differentiable in ``g`` and its saved inputs.
 
