@@ -14,11 +14,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/loop.py" <<PY
 import sys, types
-sys.modules["torch"] = types.ModuleType("torch")  # bench_tensor imports it; not needed here
 sys.path.insert(0, "$root/bench")
-import bench_tensor
-import chainrule as cr
 which = sys.argv[2]
+if which != "scalar":  # bench_tensor imports torch, not needed here (scikit-learn must see none)
+    sys.modules["torch"] = types.ModuleType("torch")
+    import bench_tensor
+import chainrule as cr
 if which == "a":
     step = bench_tensor.elementwise(cr, cr.tensor)
 elif which == "scalar":
