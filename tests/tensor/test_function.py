@@ -379,3 +379,22 @@ def test_builtin_forwards_record_nothing(monkeypatch):
         (g,) = cr.grad(y.sum(), x, create_graph=True, allow_unused=True)
         if g is not None and g.requires_grad:
             cr.grad(g.sum(), x, allow_unused=True)
+
+
+def test_apply_fast_path_links_as_the_general_path():
+    """apply's one fast path (a tensor, alone or with a tensor or a number) builds the node the
+    general loop (_link_general) would: same needs_input_grad, edges, input metadata, _exact."""
+    from chainrule.tensor.function import _link_general
+    from chainrule.tensor.ops.elementwise import Add, Exp, Mul
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    c = cr.tensor([3.0, 4.0])
+    s = cr.tensor(5.0, requires_grad=True)
+    for cls, args in [(Exp, (y,)), (Exp, (x,)), (Add, (y, 1.0)), (Add, (y, 2)), (Mul, (y, c)),
+                      (Mul, (c, y)), (Mul, (x, y)), (Mul, (y, s)), (Add, (s, s))]:
+        fast = cls.apply(*args).grad_fn
+        general = _link_general(cls, args)
+        for attr in ("needs_input_grad", "_next", "_input_meta", "_exact"):
+            assert getattr(fast, attr) == getattr(general, attr), (cls.__name__, args, attr)
+    assert _link_general(Mul, (c, c)) is None and Mul.apply(c, c).grad_fn is None

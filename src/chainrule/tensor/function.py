@@ -260,79 +260,57 @@ class Function:
         if not _GradMode.enabled:
             return cls._apply_plain(args, kwargs)
         # The result needs a grad_fn if an input requires grad: forward (a custom one under
-        # no_grad), then link. Inline, not calls: this runs once per recorded op. One input (most
-        # ops) and two (arithmetic) are written out: a loop costs twice the bytecode.
+        # no_grad), then link. One fast path, inline (it runs once per recorded op): a tensor,
+        # alone or with a second tensor or a Python number (x.exp(), x * y, x + 1.0), its cases
+        # written out (a loop costs twice the bytecode); every other call links through
+        # _link_general, which builds the same node by a loop (a test compares the two).
         n = len(args)
-        if n == 1 or (n == 2 and (type(args[1]) is float or type(args[1]) is int)):
-            # one tensor, or a tensor and a Python number (x + 1.0, x.log_softmax(1))
-            a = args[0]
-            if not isinstance(a, T) or not a.requires_grad:
-                return cls._apply_plain(args, kwargs)
+        a = args[0] if n else None
+        if n <= 2 and isinstance(a, T):
+            ra = a.requires_grad
             d = a._data
             m = (d.shape, d.dtype)
-            ctx = Node()
-            e = a.grad_fn or a._acc or edge(a)
             if n == 1:
+                if not ra:
+                    return cls._apply_plain(args, kwargs)
+                ctx = Node()
                 ctx.needs_input_grad = (True,)
-                ctx._next = (e,)
+                ctx._next = (a.grad_fn or a._acc or edge(a),)
                 ctx._input_meta = (m,)
+                # elementwise, input not 0-d: the result is alike, and so are the gradients
+                # its array rule returns (see Function.elementwise): the pass need not check them
+                ctx._exact = cls.elementwise and m[0] != ()
             else:
-                ctx.needs_input_grad = (True, False)
-                ctx._next = (e, None)
-                ctx._input_meta = (m, None)
-            # elementwise, input not 0-d: the result is alike, and so are the gradients its
-            # array rule returns (see Function.elementwise): the pass need not check them
-            ctx._exact = cls.elementwise and m[0] != ()
-        elif n == 2 and isinstance(args[0], T) and isinstance(args[1], T):
-            a, b = args
-            ra, rb = a.requires_grad, b.requires_grad
-            if not (ra or rb):
-                return cls._apply_plain(args, kwargs)
-            d, e = a._data, b._data
-            m, k = (d.shape, d.dtype), (e.shape, e.dtype)
-            ctx = Node()
-            ctx.needs_input_grad = (ra, rb)
-            ctx._next = ((a.grad_fn or a._acc or edge(a)) if ra else None,
-                         (b.grad_fn or b._acc or edge(b)) if rb else None)
-            ctx._input_meta = (m, k)
-            ctx._exact = cls.elementwise and m == k and m[0] != ()
-        else:
-            for a in args:
-                if isinstance(a, T) and a.requires_grad:
-                    break
-            else:
-                return cls._apply_plain(args, kwargs)
-            ctx = Node()
-            needs, nexts, meta = [], [], []
-            same = cls.elementwise  # stays True while every tensor input is like the first one
-            first = None
-            for a in args:
-                if isinstance(a, T):
-                    d = a._data
-                    if a.requires_grad:
-                        needs.append(True)
-                        nexts.append(a.grad_fn or a._acc or edge(a))
-                    else:
-                        needs.append(False)
-                        nexts.append(None)
-                    m = (d.shape, d.dtype)
-                    meta.append(m)
-                    if same:
-                        if first is None:
-                            first = m
-                        elif m != first:
-                            same = False
+                b = args[1]
+                tb = type(b)
+                if tb is float or tb is int:
+                    if not ra:
+                        return cls._apply_plain(args, kwargs)
+                    ctx = Node()
+                    ctx.needs_input_grad = (True, False)
+                    ctx._next = (a.grad_fn or a._acc or edge(a), None)
+                    ctx._input_meta = (m, None)
+                    ctx._exact = cls.elementwise and m[0] != ()
+                elif isinstance(b, T):
+                    rb = b.requires_grad
+                    if not (ra or rb):
+                        return cls._apply_plain(args, kwargs)
+                    e = b._data
+                    k = (e.shape, e.dtype)
+                    ctx = Node()
+                    ctx.needs_input_grad = (ra, rb)
+                    ctx._next = ((a.grad_fn or a._acc or edge(a)) if ra else None,
+                                 (b.grad_fn or b._acc or edge(b)) if rb else None)
+                    ctx._input_meta = (m, k)
+                    ctx._exact = cls.elementwise and m == k and m[0] != ()
                 else:
-                    needs.append(False)
-                    nexts.append(None)
-                    meta.append(None)
-                    if same and type(a) is not float and type(a) is not int:
-                        same = False
-            ctx.needs_input_grad = tuple(needs)
-            ctx._next = tuple(nexts)
-            ctx._input_meta = tuple(meta)
-            # elementwise, inputs alike, not 0-d: as above, with numbers for other inputs
-            ctx._exact = same and first is not None and first[0] != ()
+                    ctx = _link_general(cls, args)
+                    if ctx is None:
+                        return cls._apply_plain(args, kwargs)
+        else:
+            ctx = _link_general(cls, args)
+            if ctx is None:
+                return cls._apply_plain(args, kwargs)
         ctx.fn = cls
         ctx._rank = _next_rank()  # after its inputs' nodes (edge() may have just made one)
         ctx._saved = ctx._output = ctx._pre_hooks = ctx._retain = None
@@ -402,6 +380,49 @@ class Function:
 
 
 _new_node = object.__new__
+
+
+def _link_general(cls: type[Function], args: tuple[Any, ...]) -> Node | None:
+    """``apply``'s node for any arguments (a loop over them; the fast path in ``apply`` builds the
+    same node for one tensor, optionally with a second tensor or a number), or None when no
+    input requires grad."""
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad:
+            break
+    else:
+        return None
+    ctx = Node()
+    needs, nexts, meta = [], [], []
+    same = cls.elementwise  # stays True while every tensor input is like the first one
+    first = None
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a._data
+            if a.requires_grad:
+                needs.append(True)
+                nexts.append(a.grad_fn or a._acc or edge(a))
+            else:
+                needs.append(False)
+                nexts.append(None)
+            m = (d.shape, d.dtype)
+            meta.append(m)
+            if same:
+                if first is None:
+                    first = m
+                elif m != first:
+                    same = False
+        else:
+            needs.append(False)
+            nexts.append(None)
+            meta.append(None)
+            if same and type(a) is not float and type(a) is not int:
+                same = False
+    ctx.needs_input_grad = tuple(needs)
+    ctx._next = tuple(nexts)
+    ctx._input_meta = tuple(meta)
+    # elementwise, inputs alike, not 0-d: as in apply, with numbers for other inputs
+    ctx._exact = same and first is not None and first[0] != ()
+    return ctx
 
 
 def _as_array(out: Any, cls: type[Function]) -> Any:
