@@ -16,7 +16,6 @@ module level (``Tensor.backward`` imports it when called).
 from __future__ import annotations
 
 import operator
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -176,10 +175,11 @@ class _Pass:
             g = xp.array(g)  # a NumPy scalar, from a rule on 0-d arrays: a buffer of its own
         if old is None:
             # .grad must own a buffer no other tensor shares, since it is written in place later
-            # (accumulation, zero_grad). The gradient's own array qualifies when only the pass
-            # refers to it (refcount: the driver's and vjp's names, ``g``, getrefcount's argument)
-            # and it was not handed out already in this pass (a seed, another .grad): no copy.
-            if (shared or g.base is not None or sys.getrefcount(g) > 4 or id(g) in self.handed
+            # (accumulation, zero_grad). Ownership is explicit: ``handed`` holds every array the
+            # pass has given away (the seeds, each .grad, arrays a custom rule returned, which
+            # it may keep); a built-in rule's result is new or the gradient it received (which
+            # nothing but the pass holds), and a view may share a buffer: copied. Else no copy.
+            if (shared or g.base is not None or id(g) in self.handed
                     or not g.flags.writeable):
                 g = g.copy()
             self.handed.add(id(g))
