@@ -115,10 +115,6 @@ KNOWN_GAPS = frozenset({
     # y = x.max(); y.zero_(); y.backward(): PyTorch RuntimeError (max saved its output); chainrule
     # none (same for amax, softmax, ... : see SAVES_OUTPUT)
     "inplace_saved_output",
-    # c = m.tensor(A); y = c @ x; with no_grad: x[...] = 1.0; y.sum().backward(): chainrule
-    # RuntimeError (x saved although only c's grad would need it... c needs none), PyTorch none;
-    # and the reverse: y = x.amax(dim=-1); with no_grad: x.sub_(0.5); backward: PyTorch raises
-    "saved_write",
     # v = x.view(-1); v.register_hook(h); with no_grad: v.mul_(1.5); backward: torch regenerates
     # v's grad_fn lazily after the write and drops the hook (h not called), chainrule calls h;
     # also after a recorded write into v (its old node's hook fires in chainrule only)

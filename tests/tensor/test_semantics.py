@@ -1083,3 +1083,44 @@ def test_data(case):
     same(case)
 
 # 15. grad mode is thread-local: tests/autograd/test_grad_mode_threads.py
+
+
+# ----- which tensors a rule saves: in-place writes to them are caught exactly where torch's are --
+def test_saved_operands_as_torch():
+    """matmul keeps only the operand a needed gradient reads; amax/max keep their input; an
+    operand promoted to the op's dtype is still version-checked (PyTorch saves it uncopied)."""
+
+    def matmul_unsaved(m):  # x is not needed for c's (absent) gradient: no error
+        c = m.tensor([[1.0, 2.0]])
+        x = m.tensor([[3.0], [4.0]], requires_grad=True)
+        y = c @ x
+        with m.no_grad():
+            c.mul_(2)  # c is saved (x's gradient needs it): error
+        y.sum().backward()
+
+    def matmul_free(m):
+        c = m.tensor([[1.0, 2.0]])
+        x = m.tensor([[3.0], [4.0]], requires_grad=True)
+        y = c @ x
+        with m.no_grad():
+            x.mul_(2)  # nothing reads x: no error
+        y.sum().backward()
+        return x.grad
+
+    def amax_input(m):
+        x = m.tensor([1.0, 3.0], requires_grad=True)
+        y = x.max()
+        with m.no_grad():
+            x.mul_(2)
+        y.backward()
+
+    def promoted(m):
+        x = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
+        c = m.tensor([3.0, 4.0], dtype=m.float32)
+        y = x * c
+        with m.no_grad():
+            c.mul_(2)
+        y.sum().backward()
+
+    for case in (matmul_unsaved, matmul_free, amax_input, promoted):
+        same(case)

@@ -435,11 +435,19 @@ class Tensor:
             f = _function if _function is not None else _late_imports()[0]
             node = result.grad_fn
             if node is not None and node._saved is not None:
+                vc = self._vc
                 for s in node._saved:
-                    if type(s) is f.SavedTensor and s._data is self._data:
+                    if type(s) is not f.SavedTensor:
+                        continue
+                    if s._data is self._data:
                         s._data = s._data.copy()
-                        s.version_counter = VersionCounter()
-                        s.version = 0
+                    elif not (s.version_counter is vc and vc is not None
+                              and s._data.base is None
+                              and not xp.may_share_memory(s._data, self._data)):
+                        continue  # (a copy of self in the op's dtype keeps its values;
+                        # the storage, or a view of it, does not)
+                    s.version_counter = VersionCounter()
+                    s.version = 0
         self._data[...] = result._data
         self._version_counter.value += 1
         if record:

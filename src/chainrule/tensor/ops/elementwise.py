@@ -26,10 +26,13 @@ from chainrule.tensor.tensor import Tensor, tensor_method, zeros_like
 
 
 def _to(x: Tensor, np_dtype: Any) -> Tensor:
-    """``x`` as ``np_dtype``: through Cast (differentiable) when it requires grad."""
-    if x.requires_grad:
-        return Cast.apply(x, np_dtype)
-    return _const(x._data.astype(np_dtype))
+    """``x`` as ``np_dtype`` for an op that computes in that dtype: through Cast (differentiable)
+    when it requires grad. The copy shares x's version counter: PyTorch computes in the common
+    dtype without a copy and saves x itself, so a later in-place write to x must still be
+    caught by a rule that saved the copy."""
+    y = Cast.apply(x, np_dtype) if x.requires_grad else _const(x._data.astype(np_dtype))
+    y._vc = x._version_counter
+    return y
 
 
 def _scalar(x: Any, rt: Any, op: str, exact: bool) -> Any:

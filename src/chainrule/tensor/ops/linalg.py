@@ -21,8 +21,11 @@ from chainrule.tensor.tensor import Tensor, tensor_method
 class Matmul(Function):
     @staticmethod
     def forward(ctx: Node, a: Tensor, b: Tensor) -> Any:
-        if ctx.needs_input_grad:
-            ctx.save_for_backward(a, b)
+        needs = ctx.needs_input_grad
+        if needs:
+            # dA needs B and dB needs A: keep only what a needed gradient uses (as PyTorch, so a
+            # later in-place write to an operand no gradient reads is no error)
+            ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
             ctx.vectors = (a._data.ndim == 1, b._data.ndim == 1)
         return a._data @ b._data
 
@@ -32,12 +35,12 @@ class Matmul(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         # C = A B:  dA = G B^T,  dB = A^T G.  A 1-D operand is a matrix with one row (A) or one
         # column (B) whose size-1 dimension was dropped from C; restore it, then drop it again.
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_tensors  # a is None unless dB is needed, b unless dA is
         a_vec, b_vec = ctx.vectors
         if b_vec:
-            g, b = g[..., None], b[..., None]
+            g, b = g[..., None], (None if b is None else b[..., None])
         if a_vec:
-            g, a = g[..., None, :], a[..., None, :]
+            g, a = g[..., None, :], (None if a is None else a[..., None, :])
         ga = gb = None
         if ctx.needs_input_grad[0]:
             ga = g @ b.mT

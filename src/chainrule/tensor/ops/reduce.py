@@ -258,13 +258,14 @@ class Amax(Function):
             if nan.any():
                 mask |= nan & xp.isnan(x)
             # kept as a saved value, so it is freed after backward like any saved tensor
-            ctx.save_for_backward(mask / mask.sum(axis=dims, keepdims=True).astype(x.dtype))
+            # and the input, as PyTorch's rule saves it: a later in-place write to it is caught
+            ctx.save_for_backward(mask / mask.sum(axis=dims, keepdims=True).astype(x.dtype), a)
             ctx.kept = out.shape
         return out if keepdim else out.reshape(_out_shape(x.shape, dims, False))
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
-        (scale,) = ctx.saved_tensors
+        scale, _ = ctx.saved_tensors
         ctx.output  # noqa: B018 (its version check: the result must not have been written)
         scale = scale.astype(data(g).dtype, copy=False)
         if isinstance(g, Tensor):
@@ -278,7 +279,7 @@ class MaxAll(Amax):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
-        (scale,) = ctx.saved_tensors
+        scale, _ = ctx.saved_tensors
         selected = data(scale) > 0
         ga = Amax.backward(ctx, g)[0]
         if isinstance(g, Tensor):
