@@ -112,9 +112,6 @@ KNOWN_GAPS = frozenset({
     "inplace_aliased",
     # t = m.tensor(bool array); t[:, 0:1] = x (requires grad): PyTorch t.requires_grad True
     "inplace_grad_into_int",
-    # y = x.max(); y.zero_(); y.backward(): PyTorch RuntimeError (max saved its output); chainrule
-    # none (same for amax, softmax, ... : see SAVES_OUTPUT)
-    "inplace_saved_output",
     # v = x.view(-1); v.register_hook(h); with no_grad: v.mul_(1.5); backward: torch regenerates
     # v's grad_fn lazily after the write and drops the hook (h not called), chainrule calls h;
     # also after a recorded write into v (its old node's hook fires in chainrule only)
@@ -227,6 +224,7 @@ class Gen:
         self.hooked: set[int] = set()  # ids of storages with a hooked view
         self.expanded: set[int] = set()  # ids of storages with an expanded view
         self.data_aliased: set[int] = set()  # ids of storages reached through a .data alias
+        self.backward_failed = False  # the last backward pass raised (in torch)
         rng = self.rng
         self.master = tuple(int(rng.choice(SIDES)) for _ in range(3))
 
@@ -260,6 +258,8 @@ class Gen:
              note: str = "") -> bool:
         """Run ``code`` on PyTorch; keep the step unless it raised (and errors are not meant)."""
         err = run_step(code, self.env)
+        if err is not None and kind in ("backward", "create_graph", "second_order"):
+            self.backward_failed = True
         if err is not None and not keep_error:
             if new is not None:
                 self.env.pop(new, None)
@@ -822,7 +822,12 @@ class Gen:
             self.forward_steps(int(rng.integers(3, 12)))
             if not self.loss():
                 return self.prog
+            self.backward_failed = False
             self.backward()
+            if self.backward_failed:
+                # a pass that raised may have run other independent branches first (and filled
+                # their .grad) in an order the two engines need not share: the program ends here
+                return self.prog
             if r + 1 < rounds:
                 for p in self.leaves_with_grad():
                     if self.t(p).grad is not None and rng.random() < 0.8:
