@@ -393,3 +393,25 @@ def test_dtype_and_shape_errors_follow_torch():
     f = cr.ones(2, dtype=cr.float32)
     f.add_(cr.ones(2, dtype=cr.float64))  # same kind: cast back, as torch
     assert f.dtype == cr.float32 and f.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("write", [
+    lambda m: (lambda a: a.mul_(a.view(1)))(m.ones(1, 1)),
+    lambda m: (lambda x: x[:3].add_(x[1:]))(m.arange(4.0)),
+    lambda m: (lambda x: x[1:].sub_(x[:3]))(m.arange(4.0)),
+    lambda m: (lambda x: x.div_(x))(m.ones(3)),
+    lambda m: (lambda x: x[:2].add_(x[2:]))(m.arange(4.0)),
+])
+def test_partly_overlapping_operand_raises_as_torch(write):
+    """add_/sub_/mul_/div_ refuse an operand that partly overlaps the written memory (the same
+    tensor, or disjoint slices of one storage, are fine), as PyTorch."""
+    try:
+        write(torch)
+        expected = None
+    except RuntimeError:
+        expected = RuntimeError
+    if expected is None:
+        write(cr)
+    else:
+        with pytest.raises(RuntimeError, match="single memory location"):
+            write(cr)

@@ -101,6 +101,24 @@ def _operand(x: Any, rt: Any, op: str, exact: bool = False) -> Any:
     return _scalar(x, rt, op, exact)
 
 
+def _check_overlap(self: Tensor, other: Any, op: str) -> None:
+    """PyTorch refuses an in-place op whose operand partly overlaps the written memory (the
+    same elements seen with another shape or offset); the very same tensor is fine."""
+    if not isinstance(other, Tensor):
+        return
+    d, o = self._data, other._data
+    if o is d or not xp.may_share_memory(d, o):
+        return
+    if (o.shape == d.shape and o.strides == d.strides
+            and o.__array_interface__["data"][0] == d.__array_interface__["data"][0]):
+        return
+    raise RuntimeError(
+        f"{op}: unsupported operation: some elements of the input tensor and the written-to "
+        f"tensor refer to a single memory location. Please clone() the tensor before performing "
+        f"the operation."
+    )
+
+
 def _ufunc_(self: Tensor, ufunc: Any, other: Any, op: str, floating: bool = False) -> Tensor:
     """``self = ufunc(self, other)`` computed in PyTorch's result dtype and written by NumPy into
     self's own buffer. ``floating``: integer operands compute in the default float dtype."""
@@ -129,6 +147,7 @@ def _ufunc_(self: Tensor, ufunc: Any, other: Any, op: str, floating: bool = Fals
 def add_(self: Tensor, other: Operand, alpha: float = 1) -> Tensor:
     """self += alpha * other, in place."""
     other = check_operand(other, "add_")
+    _check_overlap(self, other, "add_")
     self._check_inplace("add_")
     if _records(self, other):
         return self._inplace_update(add(self, other, alpha=alpha), "add_")
@@ -141,6 +160,7 @@ def add_(self: Tensor, other: Operand, alpha: float = 1) -> Tensor:
 def sub_(self: Tensor, other: Operand, alpha: float = 1) -> Tensor:
     """self -= alpha * other, in place."""
     other = check_operand(other, "sub_")
+    _check_overlap(self, other, "sub_")
     _sub_check(self, other)
     self._check_inplace("sub_")
     if _records(self, other):
@@ -154,6 +174,7 @@ def sub_(self: Tensor, other: Operand, alpha: float = 1) -> Tensor:
 def mul_(self: Tensor, other: Operand) -> Tensor:
     """self *= other, in place."""
     other = check_operand(other, "mul_")
+    _check_overlap(self, other, "mul_")
     self._check_inplace("mul_")
     if _records(self, other):
         return self._inplace_update(mul(self, other), "mul_")
@@ -164,6 +185,7 @@ def mul_(self: Tensor, other: Operand) -> Tensor:
 def div_(self: Tensor, other: Operand) -> Tensor:
     """self /= other, in place (true division: an integer tensor cannot hold the result)."""
     other = check_operand(other, "div_")
+    _check_overlap(self, other, "div_")
     self._check_inplace("div_")
     if _records(self, other):
         return self._inplace_update(div(self, other), "div_")
