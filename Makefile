@@ -2,13 +2,15 @@
 # The demo needs only the `all` extra (NumPy, graphviz, matplotlib, tqdm, scikit-learn); tests,
 # lint and benchmarks add `dev` (PyTorch and micrograd as oracles, pytest, ruff). A stamp file per
 # extra records what is installed, so each target installs only what it lacks, once.
+# `make notebooks` adds the `notebooks` extra (dev plus JupyterLab) and opens notebooks/.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 ALL    := $(VENV)/.installed-all
 DEV    := $(VENV)/.installed-dev
+NB     := $(VENV)/.installed-notebooks
 
-.PHONY: demo test lint bench graphviz clean
+.PHONY: demo test lint bench graphviz notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +25,11 @@ $(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@ $(ALL)
 
+# notebooks includes dev (the notebooks import torch, micrograd, scikit-learn)
+$(NB): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[notebooks]'
+	touch $@ $(DEV) $(ALL)
+
 graphviz:
 	@sh scripts/install-graphviz.sh
 
@@ -35,6 +42,10 @@ test: $(DEV) graphviz
 
 lint: $(DEV)
 	$(BIN)/ruff check .
+
+# JUPYTER_PATH first: the kernel named python3 is this .venv's, whatever the user has registered
+notebooks: $(NB) graphviz
+	JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" $(BIN)/jupyter lab notebooks
 
 bench: $(DEV)
 	$(BIN)/python bench/bench_scalar.py
