@@ -32,6 +32,19 @@ def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0) -> st.Search
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=4)
 
 
+def values(shape: tuple[int, ...], elements: Any = None) -> st.SearchStrategy:
+    """float64 arrays of a shape, elements in [-3, 3] unless given."""
+    elements = st.floats(-3, 3) if elements is None else elements
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
+def distinct(shape: tuple[int, ...]) -> st.SearchStrategy:
+    """float64 arrays of a shape with pairwise distinct elements (no ties for sort, max, ...)."""
+    n = int(np.prod(shape))
+    return st.permutations(range(n)).map(
+        lambda p: np.array(p, dtype=np.float64).reshape(shape) * 0.37 - 1.1)
+
+
 def rand(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     """Standard-normal float64 values of a shape, reproducible from the seed."""
     return np.random.default_rng(seed).standard_normal(shape)

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import chainrule as cr
-from tests.tensor.oracle import SETTINGS, check_op, raises_with
+from tests.tensor.oracle import SETTINGS, check_op, distinct, raises_with, values
 
 pytestmark = pytest.mark.torch
 
@@ -31,17 +31,6 @@ def shape_and_dim(draw, min_side: int = 0, min_dims: int = 0, tuple_dims: bool =
         dims = draw(st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True))
         return shape, tuple(d - nd if d % 2 else d for d in dims)
     return shape, draw(st.integers(-nd, nd - 1))
-
-
-def values(shape, elements=None):
-    elements = st.floats(-3, 3) if elements is None else elements
-    return hnp.arrays(np.float64, shape, elements=elements)
-
-
-def distinct(shape):
-    n = int(np.prod(shape))
-    return st.permutations(range(n)).map(
-        lambda p: np.array(p, dtype=np.float64).reshape(shape) * 0.37 - 1.1)
 
 
 def with_ties(shape):

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import chainrule as cr
-from tests.tensor.oracle import SETTINGS, check_op, raises_with
+from tests.tensor.oracle import SETTINGS, check_op, distinct, raises_with, values
 
 pytestmark = pytest.mark.torch
 
@@ -24,17 +24,6 @@ def shape_and_dim(draw, min_side: int = 0, min_dims: int = 0):
     shape = draw(hnp.array_shapes(min_dims=min_dims, max_dims=3, min_side=min_side, max_side=4))
     nd = len(shape)
     return shape, draw(st.integers(-nd, nd - 1) if nd else st.sampled_from([0, -1]))
-
-
-def values(shape, elements=None):
-    elements = st.floats(-3, 3) if elements is None else elements
-    return hnp.arrays(np.float64, shape, elements=elements)
-
-
-def distinct(shape):
-    n = int(np.prod(shape))
-    return st.permutations(range(n)).map(
-        lambda p: np.array(p, dtype=np.float64).reshape(shape) * 0.37 - 1.1)
 
 
 def same(ours, theirs):
