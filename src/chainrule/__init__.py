@@ -17,6 +17,18 @@ globals().update(_tensor_pkg.ALIASES)  # chainrule.float, .long, .bool ... (not 
 
 __version__ = "0.1.0"
 
+_SUBPACKAGES = ("nn",)  # imported on first use: `import chainrule` stays light
+
+
+def __getattr__(name: str) -> object:
+    """``chainrule.nn`` (and later optim, utils) load on first access (PEP 562)."""
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"chainrule.{name}")
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
+
 __all__ = [
     "Value",
     "autograd",

@@ -1,0 +1,3 @@
+"""chainrule.nn.flatten: (filled in by the nn issue's work)."""
+
+__all__: list[str] = []
