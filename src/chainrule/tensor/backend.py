@@ -21,6 +21,46 @@ ndarray = numpy.ndarray
 AxisError = numpy.exceptions.AxisError
 
 
+# ----- NumPy's floating-point error state ------------------------------------------------------
+# PyTorch gives inf and nan silently; NumPy warns. The engine silences NumPy in one place: around
+# every op's forward (Function.apply) and around the backward pass, with quiet_on()/quiet_off(),
+# and with ``quiet()`` around the few computations done outside a Function (in-place fast path,
+# isclose, multinomial). NumPy keeps its error state in a context variable; setting it to a
+# prepared "ignore all" value costs about 0.24 us against 1.2 us for ``numpy.errstate``.
+try:
+    from numpy._core.umath import _extobj_contextvar, _make_extobj
+
+    _IGNORE_ALL = _make_extobj(all="ignore")
+
+    def quiet_on() -> Any:
+        """Silence NumPy's floating-point warnings in this context; returns a token."""
+        return _extobj_contextvar.set(_IGNORE_ALL)
+
+    quiet_off = _extobj_contextvar.reset  # quiet_off(token): the error state before quiet_on
+except ImportError:  # a NumPy without the context variable: its public errstate, slower
+
+    def quiet_on() -> Any:
+        """Silence NumPy's floating-point warnings in this context; returns a token."""
+        state = numpy.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def quiet_off(token: Any) -> None:
+        token.__exit__(None, None, None)
+
+
+class quiet:  # lower case: used like numpy.errstate
+    """``with quiet():`` NumPy's floating-point warnings off (inf and nan silently)."""
+
+    __slots__ = ("token",)
+
+    def __enter__(self) -> None:
+        self.token = quiet_on()
+
+    def __exit__(self, *exc: object) -> None:
+        quiet_off(self.token)
+
+
 class DType:
     """A tensor element type, printed PyTorch-style (``chainrule.float32``)."""
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from chainrule.autograd import graph
 from chainrule.autograd.grad_mode import _GradMode, set_grad_enabled
-from chainrule.tensor.backend import ndarray, xp
+from chainrule.tensor.backend import ndarray, quiet_off, quiet_on, xp
 from chainrule.tensor.function import AccumulateGrad, Node, _RuleMode, edge
 from chainrule.tensor.tensor import Tensor
 
@@ -282,11 +282,19 @@ def _prune(order: list[Any], targets: set[Any]) -> tuple[list[Any], set[Any]]:
     return [n for n in order if n in needed or n in targets], needed
 
 
-@xp.errstate(all="ignore")
 def _quiet_pass(run: _Pass, nodes: list[Any], seeds: list[Any],
                 inputs: Sequence[Tensor] | None) -> list[Any] | None:
     """The pass itself, with NumPy's floating-point warnings off (PyTorch gives inf and nan
     silently): one place for every rule. Returns the inputs' edges, if given."""
+    quiet = quiet_on()
+    try:
+        return _pass(run, nodes, seeds, inputs)
+    finally:
+        quiet_off(quiet)
+
+
+def _pass(run: _Pass, nodes: list[Any], seeds: list[Any],
+          inputs: Sequence[Tensor] | None) -> list[Any] | None:
     if inputs is None:  # every node a gradient reaches runs, in rank order
         graph.backward(nodes, seeds, _parents, run.vjp, keep=False, rank=_rank)
         return None

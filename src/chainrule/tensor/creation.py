@@ -13,7 +13,7 @@ from typing import Any
 
 from chainrule.autograd.grad_mode import _GradMode
 from chainrule.tensor import backend
-from chainrule.tensor.backend import xp
+from chainrule.tensor.backend import quiet, xp
 from chainrule.tensor.devices import check_device
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.tensor import (
@@ -290,7 +290,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False,
         last = n - 1 - xp.argmax(rows[:, ::-1] > 0, axis=1)  # each row's last nonzero weight
         out = xp.minimum(out, last[:, None])  # u just below 1 against a cdf rounded below 1
     else:
-        with xp.errstate(divide="ignore"):
+        with quiet():
             keys = rng.exponential(size=rows.shape) / rows  # weight 0: key inf, drawn last
         out = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
     return _new(out.reshape(*w.shape[:-1], num_samples).astype(xp.int64), False)

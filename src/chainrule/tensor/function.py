@@ -26,7 +26,7 @@ from typing import Any
 from weakref import ref as _weakref
 
 from chainrule.autograd.grad_mode import _GradMode
-from chainrule.tensor.backend import ndarray, xp
+from chainrule.tensor.backend import ndarray, quiet_off, quiet_on, xp
 from chainrule.tensor.tensor import Tensor, VersionCounter
 
 
@@ -315,20 +315,24 @@ class Function:
         ctx._rank = _next_rank()  # after its inputs' nodes (edge() may have just made one)
         ctx._saved = ctx._output = ctx._pre_hooks = ctx._retain = None
         ctx._freed = False
-        if cls._builtin:  # computes on arrays, records nothing: no grad-mode switch needed
-            # a call with *args costs twice a plain one (it is not inlined): 1 and 2 written out
-            if kwargs or n > 2:
-                out = cls.forward(ctx, *args, **kwargs)
-            elif n == 2:
-                out = cls.forward(ctx, args[0], args[1])
+        quiet = quiet_on()  # NumPy's warnings off: inf and nan come silently, as in PyTorch
+        try:
+            if cls._builtin:  # computes on arrays, records nothing: no grad-mode switch needed
+                # a call with *args costs twice a plain one (not inlined): 1 and 2 written out
+                if kwargs or n > 2:
+                    out = cls.forward(ctx, *args, **kwargs)
+                elif n == 2:
+                    out = cls.forward(ctx, args[0], args[1])
+                else:
+                    out = cls.forward(ctx, args[0])
             else:
-                out = cls.forward(ctx, args[0])
-        else:
-            _GradMode.enabled = False
-            try:
-                out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
-            finally:
-                _GradMode.enabled = True
+                _GradMode.enabled = False
+                try:
+                    out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
+                finally:
+                    _GradMode.enabled = True
+        finally:
+            quiet_off(quiet)
         version = None
         if type(out) is ndarray:
             pass  # a built-in forward's result (the common case: one check)
@@ -368,7 +372,11 @@ class Function:
         ctx.needs_input_grad = ()
         ctx._saved = ctx._output = None
         ctx._freed = ctx._exact = False
-        out = cls.forward(ctx, *args, **kwargs)
+        quiet = quiet_on()
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            quiet_off(quiet)
         if isinstance(out, T):
             return out if not out.requires_grad else out.detach()
         if type(out) is not ndarray:

@@ -9,6 +9,7 @@ from chainrule.tensor.ops import (  # noqa: F401
     inplace,
     linalg,
     movement,
+    protocol,
     random,
     reduce,
     sort,

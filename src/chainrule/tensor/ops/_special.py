@@ -88,7 +88,6 @@ def _like(out: Any, x: Any) -> Any:
     return out.reshape(x.shape).astype(x.dtype, copy=False)
 
 
-@xp.errstate(all="ignore")
 def erf(x: Any) -> Any:
     """erf(x) = 2/sqrt(pi) int_0^x exp(-t^2) dt, elementwise, in x's floating dtype."""
     d = _as_float64(x)
@@ -102,7 +101,6 @@ def erf(x: Any) -> Any:
     return _like(out, x)
 
 
-@xp.errstate(all="ignore")
 def erfc(x: Any) -> Any:
     """erfc(x) = 1 - erf(x), elementwise, accurate where it is tiny (x >> 0)."""
     d = _as_float64(x)
@@ -144,7 +142,6 @@ def _tail_guess(c: Any) -> Any:
     return x
 
 
-@xp.errstate(all="ignore")
 def erfinv(y: Any) -> Any:
     """The x with erf(x) = y, elementwise: +-inf at +-1, NaN outside [-1, 1]."""
     d = _as_float64(y)

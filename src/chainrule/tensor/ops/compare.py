@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chainrule.tensor.backend import xp
+from chainrule.tensor.backend import quiet, xp
 from chainrule.tensor.tensor import Tensor, tensor_method
 
 __all__ = ["allclose", "equal", "isclose"]
@@ -35,7 +35,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     if a.dtype == xp.bool_:
         close = xp.broadcast_to(a == b, xp.broadcast_shapes(a.shape, b.shape))
     else:
-        with xp.errstate(invalid="ignore", over="ignore"):
+        with quiet():
             close = xp.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return Tensor._make(xp.asarray(close), False, None)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from chainrule.autograd.grad_mode import _GradMode, no_grad
 from chainrule.tensor import backend
-from chainrule.tensor.backend import xp
+from chainrule.tensor.backend import quiet, xp
 from chainrule.tensor.function import Function, Node, replay_view
 from chainrule.tensor.ops import elementwise
 from chainrule.tensor.ops._util import Operand, check_operand, shape_str
@@ -128,7 +128,7 @@ def _ufunc_(self: Tensor, ufunc: Any, other: Any, op: str, floating: bool = Fals
     else:
         fast = (type(other) is float or type(other) is int) and d.dtype.kind == "f"
     try:
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with quiet():  # outside any Function: inf and nan silently, as in apply
             if fast:
                 ufunc(d, other._data if isinstance(other, Tensor) else other, out=d)
             else:

@@ -150,10 +150,7 @@ class Mean(Function):
         n = _count(shape, dims)
         ctx.in_shape, ctx.dims, ctx.n = shape, dims, n
         total = a._data.sum(axis=dims, keepdims=keepdim)
-        if n:
-            return total / n
-        with xp.errstate(invalid="ignore"):  # 0 / 0: NaN, silently (PyTorch: no warning)
-            return total / n
+        return total / n  # 0 / 0: NaN, silently (apply runs forwards with NumPy's warnings off)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
@@ -540,9 +537,8 @@ class Softmax(Function):
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
         ctx.dims = dims
         x = a._data
-        with xp.errstate(invalid="ignore"):
-            e = xp.exp(x - _max_keepdims(x, dims))
-            e /= e.sum(axis=dims, keepdims=True)
+        e = xp.exp(x - _max_keepdims(x, dims))
+        e /= e.sum(axis=dims, keepdims=True)
         return e
 
     array_rule = True
@@ -566,12 +562,7 @@ class LogSoftmax(Function):
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
         ctx.dims = dims
         x = a._data
-        m = _max_keepdims(x, dims)
-        if not xp.isfinite(m).all():  # rows with +inf, or only -inf: NaN, as PyTorch, silently
-            with xp.errstate(invalid="ignore", divide="ignore"):
-                shifted = x - m
-                return shifted - xp.log(xp.exp(shifted).sum(axis=dims, keepdims=True))
-        shifted = x - m
+        shifted = x - _max_keepdims(x, dims)  # rows with +inf, or only -inf: NaN, as PyTorch
         return shifted - xp.log(xp.exp(shifted).sum(axis=dims, keepdims=True))
 
     array_rule = True
