@@ -242,7 +242,9 @@ class Function:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._builtin = cls.__module__.startswith("chainrule.")
+        # the tensor engine's own ops; Functions elsewhere (chainrule.nn too) are run as a
+        # user's custom Function is
+        cls._builtin = cls.__module__.startswith("chainrule.tensor.")
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:
