@@ -164,7 +164,8 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 # ----- smooth activations -----------------------------------------------------------------------
 class _Gelu(Function):
-    """x Phi(x) (Phi the standard normal CDF): d/dx = Phi(x) + x phi(x)."""
+    """x Phi(x) (Phi the standard normal CDF). Its rule is one node, _GeluBackward (the
+    forward's Phi(x) reused: erf is the costly part), as PyTorch's gelu_backward."""
 
     elementwise = True
 
@@ -172,19 +173,38 @@ class _Gelu(Function):
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
         x = a._data
-        return (x * 0.5 * (1 + _erf_array(x * _SQRT1_2))).astype(x.dtype, copy=False)
+        ctx.cdf = cdf = 0.5 * (1 + _erf_array(x * _SQRT1_2))
+        return (x * cdf).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
-        cdf = (erf(x * _SQRT1_2) + 1) * 0.5
+        return _GeluBackward.apply(g, x, ctx.cdf)
+
+
+class _GeluBackward(Function):
+    """g (Phi(x) + x phi(x)), gelu's gradient as an op of (g, x): d/dg = Phi(x) + x phi(x),
+    d/dx = g phi(x) (2 - x^2) (phi the standard normal density)."""
+
+    @staticmethod
+    def forward(ctx: Node, g: Tensor, a: Tensor, cdf: Any) -> Any:
+        ctx.save_for_backward(g, a)
+        x = a._data
+        pdf = xp.exp(x * x * -0.5) * _PDF
+        return (g._data * (cdf + x * pdf)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Node, gg: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
+        g, x = ctx.saved_tensors
         pdf = exp(x * x * -0.5) * _PDF
-        return g * (cdf + x * pdf)
+        dg = gg * ((erf(x * _SQRT1_2) + 1) * 0.5 + x * pdf) if ctx.needs_input_grad[0] else None
+        dx = gg * g * pdf * (2 - x * x) if ctx.needs_input_grad[1] else None
+        return dg, dx, None
 
 
 class _GeluTanh(Function):
-    """0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3):
-    d/dx = 0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)."""
+    """0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3); its rule is one node,
+    _GeluTanhBackward (the forward's tanh(u) reused)."""
 
     elementwise = True
 
@@ -192,17 +212,43 @@ class _GeluTanh(Function):
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
         x = a._data
-        inner = _TANH_BETA * (x + _TANH_KAPPA * x * x * x)
-        return 0.5 * x * (1 + xp.tanh(inner))
+        ctx.t = t = xp.tanh(_TANH_BETA * (x + _TANH_KAPPA * x * x * x))
+        return 0.5 * x * (1 + t)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
-        x2 = x * x
-        t = tanh((x + x2 * x * _TANH_KAPPA) * _TANH_BETA)
-        left = (t + 1) * 0.5
-        right = x * 0.5 * (1 - t * t) * ((x2 * (3 * _TANH_KAPPA) + 1) * _TANH_BETA)
-        return g * (left + right)
+        return _GeluTanhBackward.apply(g, x, ctx.t)
+
+
+def _tanh_gelu_parts(x: Any, t: Any) -> tuple[Any, Any]:
+    """(u', 1 - t^2) for u = sqrt(2/pi) (x + 0.044715 x^3), t = tanh(u) (arrays or Tensors)."""
+    return (x * x * (3 * _TANH_KAPPA) + 1) * _TANH_BETA, 1 - t * t
+
+
+class _GeluTanhBackward(Function):
+    """g s(x), s = 0.5 (1 + t) + 0.5 x (1 - t^2) u' (t = tanh(u)): d/dg = s,
+    d/dx = g s', s' = (1 - t^2) (u' - x t u'^2 + 0.5 x u''), u'' = 6 * 0.044715 sqrt(2/pi) x."""
+
+    @staticmethod
+    def forward(ctx: Node, g: Tensor, a: Tensor, t: Any) -> Any:
+        ctx.save_for_backward(g, a)
+        x = a._data
+        du, sech2 = _tanh_gelu_parts(x, t)
+        return g._data * (0.5 * (1 + t) + 0.5 * x * sech2 * du)
+
+    @staticmethod
+    def backward(ctx: Node, gg: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
+        g, x = ctx.saved_tensors
+        t = tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
+        du, sech2 = _tanh_gelu_parts(x, t)
+        dg = dx = None
+        if ctx.needs_input_grad[0]:
+            dg = gg * ((t + 1) * 0.5 + x * 0.5 * sech2 * du)
+        if ctx.needs_input_grad[1]:
+            d2u = x * (6 * _TANH_KAPPA * _TANH_BETA)
+            dx = gg * g * (sech2 * (du - x * t * du * du + x * 0.5 * d2u))
+        return dg, dx, None
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -223,7 +269,7 @@ def _stable_sigmoid(x: Any) -> Any:
 
 
 class _Silu(Function):
-    """x sigmoid(x): d/dx = s (1 + x (1 - s)), s = sigmoid(x)."""
+    """x sigmoid(x); its rule is one node, _SiluBackward (the forward's sigmoid reused)."""
 
     elementwise = True
 
@@ -231,13 +277,32 @@ class _Silu(Function):
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
         x = a._data
-        return (x * _stable_sigmoid(x)).astype(x.dtype, copy=False)
+        ctx.s = s = _stable_sigmoid(x).astype(x.dtype, copy=False)
+        return x * s
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
+        return _SiluBackward.apply(g, x, ctx.s)
+
+
+class _SiluBackward(Function):
+    """g s (1 + x (1 - s)), s = sigmoid(x): d/dg = s (1 + x (1 - s)),
+    d/dx = g s (1 - s) (2 + x (1 - 2 s))."""
+
+    @staticmethod
+    def forward(ctx: Node, g: Tensor, a: Tensor, s: Any) -> Any:
+        ctx.save_for_backward(g, a)
+        x = a._data
+        return g._data * (s * (1 + x * (1 - s)))
+
+    @staticmethod
+    def backward(ctx: Node, gg: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
+        g, x = ctx.saved_tensors
         s = sigmoid(x)
-        return g * (s * (x * (1 - s) + 1))
+        dg = gg * (s * (x * (1 - s) + 1)) if ctx.needs_input_grad[0] else None
+        dx = gg * g * (s * (1 - s) * (x * (1 - s * 2) + 2)) if ctx.needs_input_grad[1] else None
+        return dg, dx, None
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
