@@ -286,6 +286,22 @@ def test_load_state_dict_nested_error_names_the_top_module() -> None:
     assert str(e1.value) == str(e2.value)
 
 
+def test_load_state_dict_pre_hook_renames_old_keys() -> None:
+    m = nn.Sequential(nn.Linear(2, 2))
+
+    def rename(mod: nn.Module, sd: dict, prefix: str, *rest: object) -> None:
+        if prefix + "w" in sd:
+            sd[prefix + "weight"] = sd.pop(prefix + "w")
+
+    handle = m[0].register_load_state_dict_pre_hook(rename)
+    old = {"0.w": cr.ones(2, 2), "0.bias": cr.ones(2)}
+    assert repr(m.load_state_dict(old)) == "<All keys matched successfully>"
+    assert list(old) == ["0.w", "0.bias"]  # the caller's dict is not edited
+    handle.remove()
+    raises_with(RuntimeError, lambda: m.load_state_dict(old), 'Unexpected key(s) in state_dict: '
+                '"0.w"')
+
+
 def test_non_persistent_buffers_not_loaded() -> None:
     m = Net()
     sd = {k: v.clone() for k, v in m.state_dict().items()}
