@@ -14,7 +14,7 @@ from chainrule.tensor.tensor import Tensor, zeros
 __all__ = ["embedding", "one_hot"]
 
 
-class _Embedding(Function):
+class Embedding(Function):
     """out[...] = weight[idx[...]]: the rows of weight at the indices (a constant). Its rule
     adds each row's gradients back into a zero table (index_add: repeated indices add up),
     leaving out the padding row and, with ``scale_grad_by_freq``, dividing by each index's
@@ -96,4 +96,4 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                                   "no sparse tensors); use sparse=False")
     if max_norm is not None:
         _renorm_(weight, idx, float(max_norm), float(norm_type))
-    return _Embedding.apply(weight, idx, padding_idx, bool(scale_grad_by_freq))
+    return Embedding.apply(weight, idx, padding_idx, bool(scale_grad_by_freq))
