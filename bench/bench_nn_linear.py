@@ -7,7 +7,8 @@
 (d) GELU, SiLU and Dropout(0.1) on a (64, 1024) tensor, forward + backward.
 
 Figures are medians of rounds in which the contenders take turns (bench_tensor.compare).
-Run: .venv/bin/python bench/bench_nn_linear.py   (ratio = chainrule / torch)
+Run: .venv/bin/python bench/bench_nn_linear.py   (ratio = chainrule / torch; on a busy machine
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 compares both single-threaded)
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def activations(lib: object) -> Callable[[], None]:
 
 
 def main() -> None:
-    torch.set_num_threads(os.cpu_count() or 1)
+    # the machine's cores, unless OMP_NUM_THREADS says otherwise (set it with
+    # OPENBLAS_NUM_THREADS=1 for a single-threaded comparison on a busy machine)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1)))
     print(f"numpy {np.__version__}, torch {torch.__version__}, torch threads "
           f"{torch.get_num_threads()}")
     rows = []
