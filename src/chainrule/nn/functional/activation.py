@@ -265,7 +265,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def _stable_sigmoid(x: Any) -> Any:
     e = xp.exp(-xp.abs(x))  # in (0, 1]: no overflow on either side
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return xp.where(x >= 0, 1, e) / (1 + e)
 
 
 class Silu(Function):
