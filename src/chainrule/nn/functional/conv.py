@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
+from chainrule.tensor.ops.movement import pad as _pad
 from chainrule.tensor.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -268,6 +269,9 @@ def _shape(x: Any) -> tuple[int, ...]:
     return tuple(x._data.shape)
 
 
+_DIMS = {1: "L", 2: "H, W", 3: "D, H, W"}
+
+
 def _batched(input: Tensor, d: int, op: str) -> tuple[Tensor, bool]:
     """input with a batch dim (unbatched (C, *n) input gains one), and whether it had one."""
     nd = input._data.ndim
@@ -280,9 +284,9 @@ def _batched(input: Tensor, d: int, op: str) -> tuple[Tensor, bool]:
 
 
 def _check_operands(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int, d: int,
-                    transposed: bool, op: str) -> int:
-    """PyTorch's checks on the weight, groups, channels, bias and dtypes; returns the output
-    channel count."""
+                    transposed: bool, op: str, given: tuple[int, ...]) -> int:
+    """PyTorch's checks on the weight, groups, channels, bias and dtypes of a batched input
+    (``given``: the caller's shape); returns the output channel count."""
     ws = _shape(weight)
     if weight._data.ndim != d + 2:
         raise RuntimeError(f"{op}: expected a {d + 2}D weight (out_channels, in_channels/groups,"
@@ -293,10 +297,10 @@ def _check_operands(input: Tensor, weight: Tensor, bias: Tensor | None, groups: 
         raise RuntimeError(f"{op}: given groups={groups}, expected weight to be divisible by "
                            f"{groups} at dimension 0, but got weight of shape {ws}")
     need = ws[0] if transposed else ws[1] * groups
-    got = input._data.shape[1]
-    if got != need:
-        raise RuntimeError(f"{op}: expected input with {need} channels (weight of shape {ws}, "
-                           f"groups={groups}), but got input of shape {_shape(input)}")
+    if input._data.shape[1] != need:
+        raise RuntimeError(f"{op}: expected input of shape (N, {need}, {_DIMS[d]}) or unbatched "
+                           f"({need}, {_DIMS[d]}), with {need} channels for weight of shape {ws} "
+                           f"and groups={groups}, but got input of shape {given}")
     out_channels = ws[1] * groups if transposed else ws[0]
     if bias is not None and _shape(bias) != (out_channels,):
         raise RuntimeError(f"{op}: expected bias of shape ({out_channels},) for weight of shape "
@@ -332,14 +336,15 @@ def _windows(size: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, 
 
 
 def _conv(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
-          dilation: Any, groups: int, d: int, op: str) -> Tensor:
-    """conv{d}d; ``op`` names the caller in errors (the function or the module)."""
+          dilation: Any, groups: int, d: int, op: str, padding_mode: str = "zeros") -> Tensor:
+    """conv{d}d; ``op`` names the caller in errors (the function or the module). A module's
+    padding_mode other than 'zeros' pads with F.pad first (as PyTorch's)."""
     input = _tensor(input, "input", op)
     weight = _tensor(weight, "weight", op)
     if bias is not None:
         bias = _tensor(bias, "bias", op)
     x, batched = _batched(input, d, op)
-    _check_operands(x, weight, bias, groups, d, False, op)
+    _check_operands(x, weight, bias, groups, d, False, op, _shape(input))
     stride = _ints(stride, d, "stride", op)
     dilation = _ints(dilation, d, "dilation", op)
     _positive(stride, "stride", op)
@@ -364,6 +369,10 @@ def _conv(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, paddi
         if any(p < 0 for p in before):
             raise RuntimeError(f"{op}: negative padding is not supported, got "
                                f"padding={before}")
+    if padding_mode != "zeros":
+        pads = [p for b, a in zip(reversed(before), reversed(after), strict=True) for p in (b, a)]
+        x = _pad(x, pads, mode=padding_mode)
+        before = after = (0,) * d
     geo = _windows(_shape(x)[2:], kernel, stride, dilation, before, after, groups, op)
     out = _Conv.apply(x, weight, bias, geo)
     return out if batched else out.squeeze(0)
@@ -381,7 +390,7 @@ def _conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, stride: 
     if isinstance(padding, str):
         raise TypeError(f"{op}: argument 'padding' must be a tuple of ints, not str")
     g, batched = _batched(input, d, op)
-    _check_operands(g, weight, bias, groups, d, True, op)
+    _check_operands(g, weight, bias, groups, d, True, op, _shape(input))
     stride = _ints(stride, d, "stride", op)
     padding = _ints(padding, d, "padding", op)
     output_padding = _ints(output_padding, d, "output_padding", op)
