@@ -72,6 +72,7 @@ class _ConvNd(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         # F.pad's argument for the non-zero padding modes: last dim first, (before, after)
+        # (a list for a padding string, a tuple for numbers, as PyTorch's)
         if self.padding == "same":
             pads = []
             for k, dd in zip(reversed(self.kernel_size), reversed(self.dilation), strict=True):
@@ -81,8 +82,8 @@ class _ConvNd(Module):
         elif self.padding == "valid":
             self._reversed_padding_repeated_twice = [0, 0] * d
         else:
-            self._reversed_padding_repeated_twice = [p for p in reversed(self.padding)
-                                                     for _ in range(2)]
+            self._reversed_padding_repeated_twice = tuple(p for p in reversed(self.padding)
+                                                          for _ in range(2))
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups))
         self.weight = Parameter(empty((*shape, *self.kernel_size), dtype=dtype))

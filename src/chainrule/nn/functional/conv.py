@@ -89,7 +89,8 @@ def _im2col(x: Any, geo: _Geometry) -> Any:
     copied once into the layout a batched product reads (rows (channel, kernel offset), channel
     major, so a grouped product splits them without a copy)."""
     n, c = x.shape[:2]
-    return _window_view(_padded(x, geo), geo).reshape(n, c * math.prod(geo.kernel), -1)
+    return _window_view(_padded(x, geo), geo).reshape(n, c * math.prod(geo.kernel),
+                                                      math.prod(geo.out))
 
 
 def _col2im(cols: Any, geo: _Geometry) -> Any:
@@ -153,8 +154,8 @@ def _input_grad_array(g: Any, w: Any, geo: _Geometry) -> Any:
                          groups)
         return _conv_array(g, wf, None, full)
     wt = _grouped(w.reshape(o, -1), groups).swapaxes(-1, -2)
-    cols = wt @ _grouped(g.reshape(n, o, -1), groups)
-    return _col2im(cols.reshape(n, -1, cols.shape[-1]), geo)
+    cols = wt @ _grouped(g.reshape(n, o, math.prod(geo.out)), groups)
+    return _col2im(cols.reshape(n, c * math.prod(geo.kernel), cols.shape[-1]), geo)
 
 
 def _weight_grad_array(x: Any, g: Any, geo: _Geometry, cols: Any = None) -> Any:
@@ -164,7 +165,8 @@ def _weight_grad_array(x: Any, g: Any, geo: _Geometry, cols: Any = None) -> Any:
         cols = _im2col(x, geo)
     n, o = g.shape[:2]
     groups = geo.groups
-    gw = (_grouped(cols, groups) @ _grouped(g.reshape(n, o, -1), groups).swapaxes(-1, -2))
+    gw = _grouped(cols, groups) @ _grouped(g.reshape(n, o, math.prod(geo.out)),
+                                           groups).swapaxes(-1, -2)
     gw = gw.sum(axis=0).swapaxes(-1, -2)  # (G, o/G, C/G * prod(k))
     return gw.reshape(o, -1, *geo.kernel)
 
