@@ -150,7 +150,8 @@ def _argmax_positions(win: Any, where: Any) -> Any:
 
 
 def _planes(a: Any) -> Any:
-    return a.reshape(*a.shape[:2], -1)
+    """(N, C, *spatial) as (N, C, prod(spatial))."""
+    return a.reshape(*a.shape[:2], math.prod(a.shape[2:]))
 
 
 class _PlaneScatter(Function):
@@ -212,7 +213,7 @@ def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilati
     pool = _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, d, op)
     xa = x._data
     win = pool.view(pool.buffer(xa, _lowest(xa.dtype)))
-    win = win.reshape(*win.shape[:2 + d], -1)  # (N, C, *out, K): a copy
+    win = win.reshape(*win.shape[:2 + d], math.prod(pool.kernel))  # (N, C, *out, K): a copy
     positions = _argmax_positions(win, pool.positions())
     return _max_result(x, positions, batched, return_indices)
 
@@ -413,7 +414,7 @@ def _adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, d:
         flat = flat * n + idx.reshape(shape)
     win = xa[(slice(None), slice(None), *index)]  # (N, C, *out, *kmax): a copy
     where = xp.broadcast_to(flat, win.shape[2:]).reshape(*out, -1)
-    win = win.reshape(*win.shape[:2 + d], -1)
+    win = win.reshape(*win.shape[:2 + d], where.shape[-1])
     positions = _argmax_positions(win, where)
     return _max_result(x, positions, batched, return_indices)
 
