@@ -29,6 +29,24 @@ def _tuple(value: Any, d: int) -> tuple[int, ...]:
     return tuple(value)
 
 
+class _LayerName:
+    """A module's name for error messages, ``Conv1d(25, 32, kernel_size=(5,), ...)``: made into
+    text only when a message is (the ops take it as their ``op``; a repr per call costs more
+    than a small layer's forward's bookkeeping)."""
+
+    __slots__ = ("module",)
+
+    def __init__(self, module: Module) -> None:
+        self.module = module
+
+    def __str__(self) -> str:
+        m = self.module
+        return f"{type(m).__name__}({m.extra_repr()})"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 class _ConvNd(Module):
     """The state shared by the convolutions: sizes, weight and bias (PyTorch's _ConvNd)."""
 
@@ -103,9 +121,9 @@ class _ConvNd(Module):
                 bound = 1 / math.sqrt(fan_in)
                 init.uniform_(self.bias, -bound, bound)
 
-    def _layer(self) -> str:
-        """The layer as errors name it: its class and sizes."""
-        return f"{type(self).__name__}({self.extra_repr()})"
+    def _layer(self) -> _LayerName:
+        """The layer as errors name it: its class and sizes (formatted only for an error)."""
+        return _LayerName(self)
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

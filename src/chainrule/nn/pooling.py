@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainrule.nn.conv import _LayerName
 from chainrule.nn.functional import pooling as _fpool
 from chainrule.nn.module import Module
 from chainrule.tensor.tensor import Tensor
@@ -39,7 +40,7 @@ class MaxPool1d(_MaxPoolNd):
     def forward(self, input: Tensor) -> Any:
         return _fpool._max_pool(input, self.kernel_size, self.stride, self.padding,
                                 self.dilation, self.ceil_mode, self.return_indices, 1,
-                                f"MaxPool1d({self.extra_repr()})")
+                                _LayerName(self))
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -48,7 +49,7 @@ class MaxPool2d(_MaxPoolNd):
     def forward(self, input: Tensor) -> Any:
         return _fpool._max_pool(input, self.kernel_size, self.stride, self.padding,
                                 self.dilation, self.ceil_mode, self.return_indices, 2,
-                                f"MaxPool2d({self.extra_repr()})")
+                                _LayerName(self))
 
 
 class AvgPool1d(Module):
@@ -67,7 +68,7 @@ class AvgPool1d(Module):
     def forward(self, input: Tensor) -> Tensor:
         return _fpool._avg_pool(input, self.kernel_size, self.stride, self.padding,
                                 self.ceil_mode, self.count_include_pad, None, 1,
-                                f"AvgPool1d({self.extra_repr()})")
+                                _LayerName(self))
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -94,7 +95,7 @@ class AvgPool2d(Module):
     def forward(self, input: Tensor) -> Tensor:
         return _fpool._avg_pool(input, self.kernel_size, self.stride, self.padding,
                                 self.ceil_mode, self.count_include_pad, self.divisor_override,
-                                2, f"AvgPool2d({self.extra_repr()})")
+                                2, _LayerName(self))
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -115,7 +116,7 @@ class AdaptiveAvgPool1d(_AdaptivePool):
 
     def forward(self, input: Tensor) -> Tensor:
         return _fpool._adaptive_avg_pool(input, self.output_size, 1,
-                                         f"AdaptiveAvgPool1d({self.extra_repr()})")
+                                         _LayerName(self))
 
 
 class AdaptiveAvgPool2d(_AdaptivePool):
@@ -123,7 +124,7 @@ class AdaptiveAvgPool2d(_AdaptivePool):
 
     def forward(self, input: Tensor) -> Tensor:
         return _fpool._adaptive_avg_pool(input, self.output_size, 2,
-                                         f"AdaptiveAvgPool2d({self.extra_repr()})")
+                                         _LayerName(self))
 
 
 class _AdaptiveMaxPool(_AdaptivePool):
@@ -138,7 +139,7 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPool):
 
     def forward(self, input: Tensor) -> Any:
         return _fpool._adaptive_max_pool(input, self.output_size, self.return_indices, 1,
-                                         f"AdaptiveMaxPool1d({self.extra_repr()})")
+                                         _LayerName(self))
 
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPool):
@@ -146,4 +147,4 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
 
     def forward(self, input: Tensor) -> Any:
         return _fpool._adaptive_max_pool(input, self.output_size, self.return_indices, 2,
-                                         f"AdaptiveMaxPool2d({self.extra_repr()})")
+                                         _LayerName(self))

@@ -193,7 +193,8 @@ class _Conv(Function):
         geo = ctx.geo
         gx = _ConvInputGrad.apply(g, w, geo) if needs[0] else None
         gw = _ConvWeightGrad.apply(x, g, geo, cols) if needs[1] else None
-        gb = g.sum(dim=(0, *range(2, g.ndim))) if needs[2] else None
+        # the batch first, then the positions: NumPy sums (0, 2) of (N, O, L) 5x slower
+        gb = g.sum(dim=0).sum(dim=tuple(range(1, g.ndim - 1))) if needs[2] else None
         return gx, gw, gb, None
 
 

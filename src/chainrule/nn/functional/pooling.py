@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from chainrule.autograd.grad_mode import is_grad_enabled
 from chainrule.nn.functional.conv import _ints
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
@@ -129,24 +130,36 @@ def _window_args(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dil
 
 
 # ----- max: select, scatter, gather --------------------------------------------------------------
-def _argmax_positions(win: Any, where: Any) -> Any:
-    """The flat input position of each window's maximum. win: (N, C, *out, K) windows;
-    where: (*out, K) their positions (-1: padding). Ties: the first in window order; a NaN
-    wins, the last NaN of the window (as PyTorch); a window whose maximum is the padding's
-    lowest value takes its first in-bounds position (as PyTorch)."""
-    am = win.argmax(axis=-1)
-    values = xp.take_along_axis(win, am[..., None], axis=-1)[..., 0]
-    if values.dtype.kind == "f" and xp.isnan(values).any():
-        k = win.shape[-1]
-        last_nan = k - 1 - xp.isnan(win[..., ::-1]).argmax(axis=-1)
-        am = xp.where(xp.isnan(values), last_nan, am)
-    flat_where = where.reshape(-1, where.shape[-1])
-    window = xp.arange(flat_where.shape[0]).reshape(where.shape[:-1])
-    pos = flat_where[window, am]
+def _window_max(slices: list[Any], table: Any, positions: bool) -> tuple[Any, Any]:
+    """Each window's maximum and (if ``positions``) its flat input position. slices: per kernel
+    offset j, the array (N, C, *out) of what window i reads there; table: (*out, K) the
+    positions they read (-1: padding). Elementwise over the windows, a few passes per offset:
+    numpy's argmax over a short last axis, or a masked copy per offset, is ~10x slower.
+    Ties: the first in window order; a NaN wins, the last NaN of the window (as PyTorch); a
+    window whose maximum is the padding's lowest value takes its first in-bounds position (as
+    PyTorch)."""
+    m = slices[0].copy()
+    for v in slices[1:]:
+        xp.maximum(m, v, out=m)
+    if not positions:
+        return m, None
+    k = len(slices)
+    itype = xp.int8 if k < 128 else xp.int64
+    first = xp.zeros(m.shape, itype)  # the first offset holding the maximum
+    seen = slices[0] == m
+    for j in range(1, k):
+        eq = slices[j] == m
+        first += xp.greater(eq, seen).astype(itype) * itype(j)  # eq and not seen
+        seen |= eq
+    if m.dtype.kind == "f" and xp.isnan(m).any():  # NaN == NaN is false: the NaN windows
+        for j, v in enumerate(slices):
+            first = xp.where(xp.isnan(v), itype(j), first)
+    window = xp.arange(table.size // k).reshape(table.shape[:-1]) * k
+    pos = table.reshape(-1).take(window + first)
     if (pos < 0).any():  # the padding was picked: the window holds nothing above its value
-        first = flat_where[xp.arange(flat_where.shape[0]), (flat_where >= 0).argmax(axis=-1)]
-        pos = xp.where(pos < 0, first.reshape(where.shape[:-1]), pos)
-    return pos
+        inside = xp.take_along_axis(table, (table >= 0).argmax(axis=-1)[..., None], -1)
+        pos = xp.where(pos < 0, inside[..., 0], pos)
+    return m, pos
 
 
 def _planes(a: Any) -> Any:
@@ -156,48 +169,64 @@ def _planes(a: Any) -> Any:
 
 class _PlaneScatter(Function):
     """x (N, C, *size) = 0, then x[b, c, flat position p[b, c, i]] += g[b, c, i]: positions read
-    more than once add up. Its adjoint gathers at the positions (_PlaneGather)."""
+    more than once add up (``unique``: none is, so a plain assignment does). Its adjoint gathers
+    at the positions (_PlaneGather)."""
 
     @staticmethod
-    def forward(ctx: Node, g: Tensor, positions: Any, size: tuple[int, ...]) -> Any:
-        ctx.positions = positions
+    def forward(ctx: Node, g: Tensor, positions: Any, size: tuple[int, ...],
+                unique: bool) -> Any:
+        ctx.positions, ctx.unique = positions, unique
         ga = g._data
         n, c = ga.shape[:2]
         plane = math.prod(size)
-        p = _planes(positions)
-        # a global position per element; bincount sums repeats in one pass (in float64)
-        base = (xp.arange(n * c) * plane).reshape(n, c, 1)
-        out = xp.bincount((p + base).ravel(), weights=_planes(ga).ravel(),
-                          minlength=n * c * plane)
-        return out.astype(ga.dtype, copy=False).reshape(n, c, *size)
+        # one global position per element
+        at = (_planes(positions) + (xp.arange(n * c) * plane).reshape(n, c, 1)).ravel()
+        if unique:
+            out = xp.zeros(n * c * plane, ga.dtype)
+            out[at] = _planes(ga).ravel()
+        else:  # bincount sums repeats in one pass (in float64)
+            out = xp.bincount(at, weights=_planes(ga).ravel(), minlength=n * c * plane)
+            out = out.astype(ga.dtype, copy=False)
+        return out.reshape(n, c, *size)
 
     @staticmethod
-    def backward(ctx: Node, h: Tensor) -> tuple[Tensor, None, None]:
-        return _PlaneGather.apply(h, ctx.positions), None, None
+    def backward(ctx: Node, h: Tensor) -> tuple[Tensor, None, None, None]:
+        return _PlaneGather.apply(h, ctx.positions, ctx.unique, None), None, None, None
 
 
 class _PlaneGather(Function):
-    """y[b, c, i] = x[b, c, flat position p[b, c, i]]; its adjoint scatters back."""
+    """y[b, c, i] = x[b, c, flat position p[b, c, i]] (``values``: these, if the caller has
+    them); its adjoint scatters back."""
 
     @staticmethod
-    def forward(ctx: Node, x: Tensor, positions: Any) -> Any:
-        ctx.positions, ctx.size = positions, x._data.shape[2:]
-        xa = x._data
-        return xp.take_along_axis(_planes(xa), _planes(positions), axis=-1).reshape(
+    def forward(ctx: Node, x: Tensor, positions: Any, unique: bool, values: Any) -> Any:
+        ctx.positions, ctx.size, ctx.unique = positions, x._data.shape[2:], unique
+        if values is not None:
+            return values
+        return xp.take_along_axis(_planes(x._data), _planes(positions), axis=-1).reshape(
             positions.shape)
 
     @staticmethod
-    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return _PlaneScatter.apply(g, ctx.positions, ctx.size), None
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
+        return _PlaneScatter.apply(g, ctx.positions, ctx.size, ctx.unique), None, None, None
 
 
 def _lowest(dtype: Any) -> Any:
     return -xp.inf if dtype.kind == "f" else xp.iinfo(dtype).min
 
 
-def _max_result(x: Tensor, positions: Any, batched: bool, return_indices: bool) -> Any:
-    """The maxima (gathered at their positions: differentiable) and, if asked, the indices."""
-    out = _PlaneGather.apply(x, positions)
+def _tracked(x: Tensor, return_indices: bool) -> bool:
+    """Whether a max pooling needs the maxima's positions: for the indices or a gradient."""
+    return return_indices or (x.requires_grad and is_grad_enabled())
+
+
+def _max_result(x: Tensor, values: Any, positions: Any, unique: bool, batched: bool,
+                return_indices: bool) -> Any:
+    """The maxima (x at their positions: differentiable) and, if asked, the indices."""
+    if positions is None:  # no gradient will be taken, no indices asked for
+        out = Tensor._make(values, False, None)
+        return out if batched else out.squeeze(0)
+    out = _PlaneGather.apply(x, positions, unique, values)
     if not batched:
         out, positions = out.squeeze(0), positions[0]
     if return_indices:
@@ -212,10 +241,13 @@ def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilati
         raise NotImplementedError(f"{op}: not implemented for dtype {x.dtype}")
     pool = _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, d, op)
     xa = x._data
-    win = pool.view(pool.buffer(xa, _lowest(xa.dtype)))
-    win = win.reshape(*win.shape[:2 + d], math.prod(pool.kernel))  # (N, C, *out, K): a copy
-    positions = _argmax_positions(win, pool.positions())
-    return _max_result(x, positions, batched, return_indices)
+    view = pool.view(pool.buffer(xa, _lowest(xa.dtype)))
+    values, positions = _window_max([view[(..., *j)] for j in xp.ndindex(*pool.kernel)],
+                                    pool.positions(), _tracked(x, return_indices))
+    # windows that share no input position: each position is picked at most once
+    unique = all(s >= dd * (k - 1) + 1 for s, dd, k in zip(pool.stride, pool.dilation,
+                                                           pool.kernel, strict=True))
+    return _max_result(x, values, positions, unique, batched, return_indices)
 
 
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -241,8 +273,11 @@ class _AvgPool(Function):
     def forward(ctx: Node, x: Tensor, pool: _Pool, divisor: Any) -> Any:
         ctx.pool, ctx.divisor = pool, divisor
         xa = x._data
-        d = len(pool.size)
-        total = pool.view(pool.buffer(xa, 0)).sum(axis=tuple(range(-d, 0)))
+        view = pool.view(pool.buffer(xa, 0))
+        total = None
+        for j in xp.ndindex(*pool.kernel):  # one add per kernel offset (a short-axis sum is slow)
+            total = view[(..., *j)].copy() if total is None else xp.add(total, view[(..., *j)],
+                                                                        out=total)
         if xa.dtype.kind != "f":  # integers: PyTorch truncates the quotient toward zero
             return (xp.abs(total) // divisor) * xp.sign(total)
         return total / divisor
@@ -400,7 +435,7 @@ def _adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, d:
     xa = x._data
     if 0 in out:
         empty = xp.zeros((*xa.shape[:2], *out), xp.int64)
-        return _max_result(x, empty, batched, return_indices)
+        return _max_result(x, None, empty, True, batched, return_indices)
     # each dim's windows as index arrays (o, kmax), short windows repeating their last index
     # (a repeat never wins over its first occurrence); windows then gathered by indexing
     index, flat = [], xp.zeros((), xp.int64)
@@ -415,8 +450,10 @@ def _adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, d:
     win = xa[(slice(None), slice(None), *index)]  # (N, C, *out, *kmax): a copy
     where = xp.broadcast_to(flat, win.shape[2:]).reshape(*out, -1)
     win = win.reshape(*win.shape[:2 + d], where.shape[-1])
-    positions = _argmax_positions(win, where)
-    return _max_result(x, positions, batched, return_indices)
+    values, positions = _window_max([win[..., j] for j in range(where.shape[-1])], where,
+                                    _tracked(x, return_indices))
+    unique = all(n % o == 0 for n, o in zip(size, out, strict=True))  # windows do not overlap
+    return _max_result(x, values, positions, unique, batched, return_indices)
 
 
 def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
