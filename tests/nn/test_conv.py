@@ -351,3 +351,20 @@ def test_constructor_errors() -> None:
     raises_with(ValueError, lambda: nn.Conv1d(4, 6, 3, padding_mode="mirror"), "padding_mode")
     raises_with(ValueError, lambda: nn.ConvTranspose1d(4, 6, 3, padding_mode="reflect"),
                 "zeros")
+
+
+def test_mnist1d_style_cnn_matches_torch() -> None:
+    # the MNIST-1D CNN's shape: strided Conv1d + ReLU layers, then a linear read-out; the same
+    # code builds both models
+    def build(lib: object) -> object:
+        nn_ = lib.nn
+        return nn_.Sequential(
+            nn_.Conv1d(1, 8, 5, stride=2, padding=1), nn_.ReLU(),
+            nn_.Conv1d(8, 8, 3, stride=2, padding=1), nn_.ReLU(),
+            nn_.Conv1d(8, 8, 3, stride=2, padding=1), nn_.ReLU(),
+            nn_.MaxPool1d(2), nn_.Flatten(), nn_.Linear(16, 10))
+
+    ours, theirs = build(cr), build(torch)
+    same_state_dict_layout(ours, theirs)
+    assert repr(ours) == repr(theirs)
+    compare(*paired(ours, theirs), rand((4, 1, 40)))
