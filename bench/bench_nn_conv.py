@@ -13,8 +13,8 @@ upstream gradient. The contenders take turns (bench_tensor.compare: rounds in ro
 other library's threads left to settle before each timed loop); each figure is a median over
 rounds; ratio = chainrule / torch (below 1 means chainrule is faster).
 
-Run: .venv/bin/python bench/bench_nn_conv.py [--threads N]   (torch.set_num_threads(N), default
-2; NumPy's OpenBLAS uses its own default, the core count, unless OPENBLAS_NUM_THREADS says)
+Run: .venv/bin/python bench/bench_nn_conv.py [--threads N]   (torch.set_num_threads(N) and, through
+threadpoolctl, NumPy's OpenBLAS limited to N threads as well; default 2, the machine's cores)
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import torch
 import chainrule as cr
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_tensor import compare  # noqa: E402
+from bench_tensor import compare
 
 
 def layer_step(lib: object, make: Callable[[object], object], shape: tuple[int, ...],
@@ -74,8 +74,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.threads, user_api="blas")
+        blas = f"OpenBLAS threads {args.threads}"
+    except ImportError:
+        blas = "OpenBLAS threads: its default (no threadpoolctl)"
     print(f"numpy {np.__version__}, torch {torch.__version__}, torch threads "
-          f"{torch.get_num_threads()}")
+          f"{torch.get_num_threads()}, {blas}")
     print(f"{'benchmark':52} {'chainrule':>11} {'torch':>11} {'ratio':>6}")
     for name, make, shape, input_grad in CASES:
         t = compare({"cr": layer_step(cr, make, shape, input_grad),

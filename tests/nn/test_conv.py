@@ -71,6 +71,7 @@ CONV1D = [
     ((3, 8), (4, 3, 3), True, dict(padding=2, stride=2)),  # unbatched (C, L)
     ((2, 6, 6), (6, 1, 2), True, dict(groups=6, padding=(1,))),  # depthwise
     ((2, 2, 5), (3, 2, 1), True, dict(padding=2)),  # 1x1 kernel, padding beyond its reach
+    ((2, 1, 7), (4, 1, 3), True, dict(padding=1)),  # stride 1, input grad by col2im (O > 2C)
     ((0, 3, 6), (2, 3, 3), True, {}),  # empty batch
     ((2, 3, 5), (4, 3, 5), True, {}),  # kernel as long as the input
 ]
