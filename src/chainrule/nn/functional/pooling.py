@@ -1,14 +1,15 @@
 """Pooling (torch.nn.functional): max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d,
 adaptive_max_pool1d/2d.
 
-Max pooling looks at each window through a strided view of the input padded with -inf (the same
-window view as convolution's), picks each window's maximum with one argmax and records where it
-lies in the input (PyTorch's ``indices``: the flat position in each (n, c) plane). Its gradient
-is g scattered to those positions, a primitive whose own derivative gathers at them again.
-Average pooling is a linear map: the sum over each window of the zero-padded input times the
-reciprocal of its divisor (a view and one reduction); its adjoint spreads g over the windows
-(col2im, one add per kernel offset), and each is the other's derivative. Adaptive average
-pooling is a product with a constant averaging matrix per pooled dim (plain matmuls).
+Max pooling looks at the windows through a strided view of the input padded with -inf (the same
+window view as convolution's): each kernel offset's slab of the view is one array over every
+window, so the maxima and where they lie (PyTorch's ``indices``: the flat position in each
+(n, c) plane) take a few elementwise passes per kernel offset, with no loop over windows. The
+gradient is g scattered to those positions, a primitive whose own derivative gathers at them
+again. Average pooling is a linear map: each window's sum (one add per kernel offset) over its
+divisor; its adjoint spreads g over the windows (col2im, one add per kernel offset), and each is
+the other's derivative. Adaptive average pooling is a product with a constant averaging matrix
+per pooled dim (plain matmuls); adaptive max pooling gathers its uneven windows by indexing.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class _Pool:
         buf[(..., *(slice(p, p + n) for p, n in zip(self.pad, self.size, strict=True)))] = x
         return buf
 
-    def view(self, buf: Any, writeable: bool = False) -> Any:
+    def view(self, buf: Any) -> Any:
         """The windows of a buffer (..., *padded) as a view (..., *out, *kernel)."""
         d = len(self.size)
         st = buf.strides
@@ -59,8 +60,7 @@ class _Pool:
         return _as_strided(
             buf, (*buf.shape[:-d], *self.out, *self.kernel),
             (*lead, *(a * s for a, s in zip(sp, self.stride, strict=True)),
-             *(a * dd for a, dd in zip(sp, self.dilation, strict=True))),
-            writeable=writeable)
+             *(a * dd for a, dd in zip(sp, self.dilation, strict=True))), writeable=False)
 
     def positions(self) -> Any:
         """The flat input position each window offset reads, (*out, prod(kernel)); -1 where it
