@@ -369,3 +369,16 @@ def test_mnist1d_style_cnn_matches_torch() -> None:
     same_state_dict_layout(ours, theirs)
     assert repr(ours) == repr(theirs)
     compare(*paired(ours, theirs), rand((4, 1, 40)))
+
+
+def test_unfold_and_fold_modules_match_torch() -> None:
+    x = rand((2, 3, 5, 6))
+    ours, theirs = nn.Unfold((2, 3), padding=1, stride=2), torch.nn.Unfold((2, 3), padding=1,
+                                                                            stride=2)
+    assert repr(ours) == repr(theirs)
+    compare(ours, theirs, x)
+    cols = rand(tuple(theirs(torch.tensor(x)).shape), 2)
+    ours, theirs = nn.Fold((5, 6), (2, 3), padding=1, stride=2), torch.nn.Fold(
+        (5, 6), (2, 3), padding=1, stride=2)
+    assert repr(ours) == repr(theirs)
+    compare(ours, theirs, cols)
