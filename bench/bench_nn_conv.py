@@ -13,6 +13,12 @@ upstream gradient. The contenders take turns (bench_tensor.compare: rounds in ro
 other library's threads left to settle before each timed loop); each figure is a median over
 rounds; ratio = chainrule / torch (below 1 means chainrule is faster).
 
+glibc's allocator: (a) allocates and frees a few MB per step, in arrays small enough that glibc
+returns the freed top of the heap to the system after each step and page-faults it back in the
+next (about 1,200 faults a step, most of (a)'s time on a VM). PyTorch's caching allocator does
+not; MALLOC_TOP_PAD_=67108864 in the environment (or mallopt(M_TOP_PAD) in the process) keeps
+that memory and removes the faults: run both ways to see the allocator's share.
+
 Run: .venv/bin/python bench/bench_nn_conv.py [--threads N]   (torch.set_num_threads(N) and, through
 threadpoolctl, NumPy's OpenBLAS limited to N threads as well; default 2, the machine's cores)
 """
