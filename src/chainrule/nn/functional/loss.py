@@ -21,7 +21,7 @@ from chainrule.autograd.grad_mode import _GradMode
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import const
-from chainrule.tensor.ops.elementwise import log, log1p, softplus, where, xlogy
+from chainrule.tensor.ops.elementwise import logit, softplus, where, xlogy
 from chainrule.tensor.ops.reduce import log_softmax, softmax
 from chainrule.tensor.tensor import Tensor
 
@@ -259,8 +259,8 @@ class CrossEntropy(Function):
             e = xp.exp(a - m)
             total = _class_sum(e, None)
             lse = xp.log(total) + m  # (N, 1, d...)
-        idx = cls[:, None]
-        logp_t = (xp.take_along_axis(a, idx, axis=1) - lse)[:, 0]
+            idx = cls[:, None]
+            logp_t = (xp.take_along_axis(a, idx, axis=1) - lse)[:, 0]
         wt = keep.astype(a.dtype) if weight is None else xp.where(keep, weight[cls], 0)
         coef_b = (1 - ls) * wt  # B
         loss = -coef_b * logp_t
@@ -370,9 +370,8 @@ def _cross_entropy_probs(x: Tensor, target: Tensor, weight: Tensor | None, ignor
 # ----- binary classification ------------------------------------------------------------------
 class BinaryCrossEntropy(Function):
     """-w (t log x + (1 - t) log(1 - x)) with each log clamped at -100 (PyTorch's numerics at 0
-    and 1; a primitive because a composition's gradient there would be 0 or NaN). Rule:
-    dx = g w (x - t) / max(x (1 - x), 1e-12), dt = g w (max(log(1 - x), -100) - max(log x,
-    -100)), PyTorch's."""
+    and 1; a primitive because a composition's gradient there would be 0 or NaN). Rule, as
+    PyTorch's: dx = g w (x - t) / max(x (1 - x), 1e-12), dt = -g w logit(x) (unclamped)."""
 
     @staticmethod
     def forward(ctx: Node, x: Tensor, t: Tensor, weight: Any) -> Any:
@@ -397,7 +396,7 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[0]:
             gx = g * (x - t) / (x * (1 - x)).clamp_min(1e-12)
         if ctx.needs_input_grad[1]:
-            gt = g * (log1p(-x).clamp_min(-100) - log(x).clamp_min(-100))
+            gt = g * -logit(x)
         return gx, gt, None
 
 

@@ -47,7 +47,9 @@ def _reduce(x: Any, axes: tuple[int, ...], scale: float) -> Any:
     shape = tuple(x.shape)
     nd = len(shape)
     k = len(axes)
-    if 0 < k < nd:
+    if k == 0:  # nothing to sum (a Tensor's sum over () would sum everything)
+        return x * scale if scale != 1 else x
+    if k < nd:
         if axes == tuple(range(nd - k, nd)):  # trailing axes
             n = math.prod(shape[nd - k:])
             s = x.reshape(-1, n) @ _fill(x, n, scale)
@@ -181,13 +183,22 @@ def _tensor(x: Any, op: str, name: str = "input") -> Tensor:
 
 def _floating(x: Tensor, op: str) -> None:
     if x._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point input, got dtype {x.dtype!r}")
+        raise NotImplementedError(f"{op}: not implemented for dtype {x.dtype!r} (expected a "
+                                  f"floating point input)")
+
+
+def _same_dtype(t: Tensor, x: Tensor, op: str, name: str) -> None:
+    if t._data.dtype != x._data.dtype:
+        raise RuntimeError(f"{op}: mixed dtypes: input is {x.dtype!r} but {name} is {t.dtype!r}")
 
 
 def _per_channel(t: Tensor | None, c: int, x: Tensor, op: str, name: str) -> None:
-    if t is not None and tuple(_tensor(t, op, name)._data.shape) != (c,):
+    if t is None:
+        return
+    if tuple(_tensor(t, op, name)._data.shape) != (c,):
         raise RuntimeError(f"{op}: expected {name} of shape ({c},) (one per channel of the input "
                            f"of shape {tuple(x._data.shape)}), got shape {tuple(t.shape)}")
+    _same_dtype(t, x, op, name)
 
 
 def _channels_view(x: Tensor) -> tuple[int, ...]:
@@ -277,9 +288,12 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
                            f"[*, {', '.join(map(str, ns))}], but got input of size "
                            f"{list(shape)}")
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(_tensor(t, op, name)._data.shape) != ns:
+        if t is None:
+            continue
+        if tuple(_tensor(t, op, name)._data.shape) != ns:
             raise RuntimeError(f"{op}: expected {name} of the same shape as normalized_shape "
                                f"{list(ns)}, got {name} of shape {list(t.shape)}")
+        _same_dtype(t, x, op, name)
     nd = len(shape)
     red = tuple(range(nd - k, nd))
     return _normalize(LayerNorm, x, weight, bias, shape, red, ns, tuple(range(nd - k)), eps)
