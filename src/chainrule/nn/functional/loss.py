@@ -241,8 +241,8 @@ class CrossEntropy(Function):
         loss = -(1 - ls) w_t log p_t - (ls / C) sum_c w_c log p_c,   p = softmax(x),
 
     0 for ignored targets; 'mean' divides the sum by the sum of w_t over the targets not
-    ignored. Fused for speed and stability (log p = x - max - log sum exp(x - max)). Rule, for
-    an upstream gradient s per sample (p's rows sum to 1):
+    ignored. Fused for speed and stability (log p = x - log sum exp(x), see _exp_shifted).
+    Rule, for an upstream gradient s per sample (p's rows sum to 1):
 
         dx = s * (A p - B onehot(t) - D w),  A = (1 - ls) w_t + ls W / C,  B = (1 - ls) w_t,
         D = ls / C  (all 0 for ignored targets; divided by the weight sum for 'mean')."""
@@ -252,14 +252,9 @@ class CrossEntropy(Function):
                 ls: float) -> Any:
         a = x._data
         c = a.shape[1]
-        m = a.max(axis=1, keepdims=True)
-        if not xp.isfinite(m).all():  # inf or NaN logits: NaN as PyTorch, silently
-            m = xp.where(xp.isfinite(m), m, 0)
-        with xp.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            e = xp.exp(a - m)
-            total = _class_sum(e, None)
-            lse = xp.log(total) + m  # (N, 1, d...)
-            idx = cls[:, None]
+        e, total, lse = _exp_shifted(a)
+        idx = cls[:, None]
+        with xp.errstate(invalid="ignore"):  # inf - inf for inf logits: NaN, as PyTorch
             logp_t = (xp.take_along_axis(a, idx, axis=1) - lse)[:, 0]
         wt = keep.astype(a.dtype) if weight is None else xp.where(keep, weight[cls], 0)
         coef_b = (1 - ls) * wt  # B
@@ -281,10 +276,7 @@ class CrossEntropy(Function):
             scale = 1.0
         if ctx.needs_input_grad:
             ctx.save_for_backward(x)
-            e /= total  # softmax(x)
-            onehot = xp.zeros_like(a)
-            xp.put_along_axis(onehot, idx, 1, axis=1)
-            ctx.p, ctx.onehot, ctx.ls = e, onehot, ls
+            ctx.e, ctx.total, ctx.idx, ctx.ls = e, total, idx, ls  # p = e / total
             ctx.a, ctx.b = (coef_a * scale)[:, None], (coef_b * scale)[:, None]
             if ls:
                 wv = xp.ones(c, a.dtype) if weight is None else weight
@@ -295,13 +287,40 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, ...]:
         (x,) = ctx.saved_tensors
-        p = softmax(x, 1) if _GradMode.enabled and x.requires_grad else const(ctx.p)
+        # p = num / den: softmax(x) itself under create_graph; else the forward's e / total,
+        # the division folded into the per-sample coefficients (a pass fewer)
+        if _GradMode.enabled and x.requires_grad:
+            num, den = softmax(x, 1), 1.0
+        else:
+            num, den = const(ctx.e), ctx.total
+        scaled = xp.zeros_like(x._data)  # den * onehot(t)
+        xp.put_along_axis(scaled, ctx.idx, den, axis=1)
         s = g.unsqueeze(1) if g.ndim else g  # per sample, beside the class axis
         if not ctx.ls:  # A = B, D = 0
-            return (p - const(ctx.onehot)) * (s * const(ctx.a)), None, None, None, None, None
-        gx = p * (s * const(ctx.a)) - const(ctx.onehot) * (s * const(ctx.b)) \
+            return (num - const(scaled)) * (s * const(ctx.a / den)), None, None, None, None, None
+        gx = num * (s * const(ctx.a / den)) - const(scaled) * (s * const(ctx.b / den)) \
             - const(ctx.w) * (s * const(ctx.d))
         return gx, None, None, None, None, None
+
+
+def _exp_shifted(a: Any) -> tuple[Any, Any, Any]:
+    """exp(a - s), its sum over the class axis 1 and log sum exp(a) (all with the class axis
+    kept), s a shift per sample. log-sum-exp is shift-invariant, so any s works for which
+    exp(max - s) does not overflow: the mean over the classes (a matrix product; NumPy's max
+    along a short axis costs 14x as much), and the max only where that overflowed (a spread
+    max - mean over ~88 in float32, ~709 in float64) or the logits hold inf or NaN."""
+    s = _class_sum(a, None) * (1 / a.shape[1])
+    with xp.errstate(over="ignore", invalid="ignore"):
+        e = xp.exp(a - s)
+        total = _class_sum(e, None)
+    if not xp.isfinite(total).all():
+        s = a.max(axis=1, keepdims=True)
+        s[~xp.isfinite(s)] = 0  # rows with inf or NaN: NaN as PyTorch, silently
+        with xp.errstate(over="ignore", invalid="ignore"):
+            e = xp.exp(a - s)
+            total = _class_sum(e, None)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        return e, total, xp.log(total) + s
 
 
 def _class_sum(a: Any, weight: Any) -> Any:
