@@ -5,7 +5,9 @@
 (c) cross_entropy on (6400, 27) float32 logits with class indices (makemore's), forward +
     backward.
 
-The contenders take turns (bench_tensor.compare); each figure is a median over rounds.
+The contenders take turns (bench_tensor.compare); each figure is a median over rounds. PyTorch
+runs with 2 threads (the machine's cores), and for reference with 1: on a machine that other
+work keeps busy, PyTorch's second thread can cost it more than it gains.
 Run: .venv/bin/python bench/bench_nn_norm.py   (ratio = chainrule / torch)
 """
 
@@ -67,13 +69,18 @@ def cross_entropy(lib: object) -> Callable[[], None]:
 
 
 def main() -> None:
-    print(f"{'benchmark':<34}{'chainrule':>12}{'torch':>12}{'ratio':>8}")
+    print(f"{'benchmark':<32}{'chainrule':>11}{'torch':>11}{'ratio':>7}"
+          f"{'torch 1 thr':>13}{'ratio':>7}")
     for name, make in (("LayerNorm (16, 64, 128) f+b", layer_norm),
                        ("BatchNorm1d (100, 32, 40) f+b", batch_norm),
                        ("cross_entropy (6400, 27) f+b", cross_entropy)):
         t = compare({"chainrule": make(cr), "torch": make(torch)})
+        torch.set_num_threads(1)
+        t1 = compare({"torch": make(torch)})["torch"]
+        torch.set_num_threads(2)
         ours, theirs = t["chainrule"], t["torch"]
-        print(f"{name:<34}{ours * 1e6:>10.1f}us{theirs * 1e6:>10.1f}us{ours / theirs:>8.2f}")
+        print(f"{name:<32}{ours * 1e6:>9.1f}us{theirs * 1e6:>9.1f}us{ours / theirs:>7.2f}"
+              f"{t1 * 1e6:>11.1f}us{ours / t1:>7.2f}")
 
 
 if __name__ == "__main__":

@@ -182,6 +182,19 @@ def test_cross_entropy_of_huge_logits_is_finite_as_torch() -> None:
                  lambda x, ls=ls: TF.cross_entropy(x, torch.tensor(t), label_smoothing=ls), [x])
 
 
+def test_cross_entropy_with_spread_logits_in_float32_matches_torch() -> None:
+    """A spread over 88 overflows exp(x - mean) in float32: the max shift takes over."""
+    x = np.array([[200.0, -200.0, 0.0, 3.0], [1.0, 2.0, 3.0, 4.0]], dtype=np.float32)
+    t = np.array([2, 1])
+    xc, xt = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    lc = F.cross_entropy(xc, cr.tensor(t), reduction="none")
+    lt = TF.cross_entropy(xt, torch.tensor(t), reduction="none")
+    np.testing.assert_allclose(lc.detach().numpy(), lt.detach().numpy(), rtol=1e-6)
+    lc.sum().backward()
+    lt.sum().backward()
+    np.testing.assert_allclose(xc.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
 def test_cross_entropy_of_inf_logits_is_nan_as_torch() -> None:
     x = np.array([[np.inf, 0.0], [0.0, 1.0]])
     ours = F.cross_entropy(cr.tensor(x), cr.tensor([0, 1]), reduction="none")

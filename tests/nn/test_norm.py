@@ -176,10 +176,22 @@ def test_float32_layer_and_batch_norm_are_close_to_torch() -> None:
                                rtol=1e-4, atol=1e-5)
 
 
-def test_grad_fn_names() -> None:
+def test_grad_fn_names_and_saved_buffers_freed_after_backward() -> None:
     x = cr.tensor(rand((3, 4)), requires_grad=True)
     assert F.layer_norm(x, (4,)).grad_fn.name() == "LayerNormBackward"
-    assert F.batch_norm(x, None, None, training=True).grad_fn.name() == "BatchNormBackward"
+    out = F.batch_norm(x, None, None, training=True)
+    assert out.grad_fn.name() == "BatchNormBackward"
+    out.sum().backward()
+    raises_with(RuntimeError, lambda: out.sum().backward(), "second time")
+
+
+def test_in_place_write_to_a_saved_input_is_caught() -> None:
+    x = cr.tensor(rand((3, 4)), requires_grad=True)
+    y = x * 1
+    out = F.layer_norm(y, (4,))
+    with cr.no_grad():
+        y.add_(1)
+    raises_with(RuntimeError, lambda: out.sum().backward(), "modified by an in-place operation")
 
 
 # ----- running statistics ---------------------------------------------------------------------

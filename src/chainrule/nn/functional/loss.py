@@ -275,8 +275,8 @@ class CrossEntropy(Function):
             out = loss.sum() if reduction == "sum" else loss
             scale = 1.0
         if ctx.needs_input_grad:
-            ctx.save_for_backward(x)
-            ctx.e, ctx.total, ctx.idx, ctx.ls = e, total, idx, ls  # p = e / total
+            ctx.save_for_backward(x, const(e), const(total))  # p = e / total
+            ctx.idx, ctx.ls = idx, ls
             ctx.a, ctx.b = (coef_a * scale)[:, None], (coef_b * scale)[:, None]
             if ls:
                 wv = xp.ones(c, a.dtype) if weight is None else weight
@@ -286,13 +286,13 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, ...]:
-        (x,) = ctx.saved_tensors
+        x, num, total = ctx.saved_tensors
         # p = num / den: softmax(x) itself under create_graph; else the forward's e / total,
         # the division folded into the per-sample coefficients (a pass fewer)
         if _GradMode.enabled and x.requires_grad:
             num, den = softmax(x, 1), 1.0
         else:
-            num, den = const(ctx.e), ctx.total
+            den = total._data
         scaled = xp.zeros_like(x._data)  # den * onehot(t)
         xp.put_along_axis(scaled, ctx.idx, den, axis=1)
         s = g.unsqueeze(1) if g.ndim else g  # per sample, beside the class axis
@@ -402,15 +402,14 @@ class BinaryCrossEntropy(Function):
         if weight is not None:
             loss = loss * weight
         if ctx.needs_input_grad:
-            ctx.save_for_backward(x, t)
-            ctx.weight = weight
+            ctx.save_for_backward(x, t, None if weight is None else const(weight))
         return loss
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, ...]:
-        x, t = ctx.saved_tensors
-        if ctx.weight is not None:
-            g = g * const(ctx.weight)
+        x, t, weight = ctx.saved_tensors
+        if weight is not None:
+            g = g * weight
         gx = gt = None
         if ctx.needs_input_grad[0]:
             gx = g * (x - t) / (x * (1 - x)).clamp_min(1e-12)

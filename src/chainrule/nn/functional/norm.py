@@ -101,12 +101,11 @@ class Normalize(Function):
         rstd = 1 / xp.sqrt(var + eps)
         xc *= rstd
         xhat = xc.reshape(a.shape)
-        if ctx.needs_input_grad:
-            ctx.xhat, ctx.rstd = xhat, rstd
+        if ctx.needs_input_grad:  # saved tensors: freed once the rule has run
+            ctx.save_for_backward(x, weight, const(xhat), const(rstd))
             ctx.gshape, ctx.red, ctx.wshape, ctx.par, ctx.eps = gshape, red, wshape, par, eps
             ctx.pshape = (weight if weight is not None else bias if bias is not None else
                           x)._data.shape
-            ctx.save_for_backward(x, weight)
         if weight is None and bias is None:
             return xhat.copy() if ctx.needs_input_grad else xhat  # the rule keeps xhat
         y = buf.reshape(a.shape)  # the square's buffer, free now
@@ -120,15 +119,13 @@ class Normalize(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, ...]:
-        x, weight = ctx.saved_tensors
+        x, weight, xhat, rstd = ctx.saved_tensors
         shape, gshape, red, par = x.shape, ctx.gshape, ctx.red, ctx.par
         if _GradMode.enabled and x.requires_grad:  # create_graph: xhat and rstd as functions of x
             xs = x.reshape(gshape)
             xc = xs - _mean(xs, red)
             rstd = (_mean(xc * xc, red) + ctx.eps).rsqrt()
             xhat = (xc * rstd).reshape(shape)
-        else:
-            xhat, rstd = const(ctx.xhat), const(ctx.rstd)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = gw = gb = None
         if need_x:
