@@ -89,15 +89,16 @@ def _moments(xs: Any, red: tuple[int, ...]) -> tuple[Any, Any, Any, Any]:
 class Normalize(Function):
     """(x - mean) * rstd * weight + bias, mean and rstd = 1/sqrt(var + eps) x's own statistics
     over the axes ``red`` of x viewed as ``gshape``; weight and bias (or None) viewed as
-    ``wshape``; their gradients summed over the axes ``par`` of x. A primitive for speed (one
-    node instead of about ten); its rule is in the module docstring."""
+    ``wshape``; their gradients summed over the axes ``par`` of x. ``moments``: x's
+    ``_moments``, if the caller took them already (batch_norm, for its running statistics). A
+    primitive for speed (one node instead of about ten); its rule is in the module docstring."""
 
     @staticmethod
     def forward(ctx: Node, x: Tensor, weight: Tensor | None, bias: Tensor | None,
                 gshape: tuple[int, ...], red: tuple[int, ...], wshape: tuple[int, ...],
-                par: tuple[int, ...], eps: float) -> Any:
+                par: tuple[int, ...], eps: float, moments: Any = None) -> Any:
         a = x._data
-        _, var, xc, buf = _moments(a.reshape(gshape), red)
+        _, var, xc, buf = moments or _moments(a.reshape(gshape), red)
         rstd = 1 / xp.sqrt(var + eps)
         xc *= rstd
         xhat = xc.reshape(a.shape)
@@ -127,8 +128,19 @@ class Normalize(Function):
             rstd = (_mean(xc * xc, red) + ctx.eps).rsqrt()
             xhat = (xc * rstd).reshape(shape)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        gx = gw = gb = None
-        if need_x:
+        # batch_norm takes its statistics over the axes its parameter gradients sum over, so the
+        # rule's means are those sums / n: mean(h) = w sum(g) / n, mean(h xhat) = w sum(g xhat)
+        # / n (PyTorch's batch_norm_backward), two reductions instead of four
+        shared = par == red and gshape == shape
+        gxh = g * xhat if need_w or (need_x and shared) else None
+        sum_g = _reduce(g, par, 1) if need_b or (need_x and shared) else None
+        sum_gxh = _reduce(gxh, par, 1) if gxh is not None else None
+        gx = None
+        if need_x and shared:
+            n = math.prod(shape[d] for d in red)
+            k = rstd if weight is None else rstd * weight.reshape(ctx.wshape)
+            gx = (g - sum_g * (1 / n) - xhat * (sum_gxh * (1 / n))) * k
+        elif need_x:
             h = g if weight is None else g * weight.reshape(ctx.wshape)
             if gshape != shape:
                 h, xh = h.reshape(gshape), xhat.reshape(gshape)
@@ -137,11 +149,9 @@ class Normalize(Function):
             gx = (h - _mean(h, red) - xh * _mean(h * xh, red)) * rstd
             if gshape != shape:
                 gx = gx.reshape(shape)
-        if need_w:
-            gw = _reduce(g * xhat, par, 1).reshape(ctx.pshape)
-        if need_b:
-            gb = _reduce(g, par, 1).reshape(ctx.pshape)
-        return gx, gw, gb, None, None, None, None, None
+        gw = sum_gxh.reshape(ctx.pshape) if need_w else None
+        gb = sum_g.reshape(ctx.pshape) if need_b else None
+        return gx, gw, gb, None, None, None, None, None, None
 
 
 class LayerNorm(Normalize):
@@ -162,13 +172,13 @@ class InstanceNorm(Normalize):
 
 def _normalize(fn: type[Normalize], x: Tensor, weight: Tensor | None, bias: Tensor | None,
                gshape: tuple[int, ...], red: tuple[int, ...], wshape: tuple[int, ...],
-               par: tuple[int, ...], eps: float) -> Tensor:
+               par: tuple[int, ...], eps: float, moments: Any = None) -> Tensor:
     if x._data.size == 0:  # no statistics to take: an empty result, still connected
         out = x * 0
         if weight is not None:
             out = out * weight.reshape(wshape)
         return out if bias is None else out + bias.reshape(wshape)
-    return fn.apply(x, weight, bias, gshape, red, wshape, par, float(eps))
+    return fn.apply(x, weight, bias, gshape, red, wshape, par, float(eps), moments)
 
 
 # ----- argument checks ------------------------------------------------------------------------
@@ -257,13 +267,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"Expected more than 1 value per channel when training, got input "
                          f"size {tuple(shape)}")
     red = (0, *range(2, x._data.ndim))
+    moments = None
     if (running_mean is not None or running_var is not None) and n > 0:
-        mu, var, _, _ = _moments(x._data, red)
+        moments = _moments(x._data, red)
+        mu, var = moments[:2]
         if running_mean is not None:
             _update_running(running_mean, mu.reshape(c), momentum)
         if running_var is not None:
             _update_running(running_var, var.reshape(c) * (n / (n - 1)), momentum)
-    return _normalize(BatchNorm, x, weight, bias, shape, red, _channels_view(x), red, eps)
+    return _normalize(BatchNorm, x, weight, bias, shape, red, _channels_view(x), red, eps,
+                      moments)
 
 
 # ----- layer_norm -----------------------------------------------------------------------------
@@ -352,12 +365,14 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         raise ValueError(f"Expected more than 1 spatial element when training, got input size "
                          f"{tuple(shape)}")
     red = tuple(range(2, x._data.ndim))
+    moments = None
     if (running_mean is not None or running_var is not None) and x._data.size:
-        mu, var, _, _ = _moments(x._data, red)
+        moments = _moments(x._data, red)
+        mu, var = moments[:2]
         if running_mean is not None:
             _update_running(running_mean, mu.reshape(shape[:2]).mean(axis=0), momentum)
         if running_var is not None:
             _update_running(running_var, var.reshape(shape[:2]).mean(axis=0) * (n / (n - 1)),
                             momentum)
     return _normalize(InstanceNorm, x, weight, bias, shape, red, _channels_view(x), (0, *red),
-                      eps)
+                      eps, moments)
