@@ -24,7 +24,6 @@ from chainrule.tensor.tensor import (
     _size,
     default_generator,
     randint,
-    zeros_like,
 )
 
 __all__ = [
@@ -165,6 +164,8 @@ class Sampled(Function):
     """y = a sample drawn beforehand from a distribution with tensor parameters. Its gradient
     with respect to the parameters is zero, as PyTorch's (a draw, not a reparameterization)."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, sample: Any, *params: Tensor) -> Any:
         ctx.n = len(params)
@@ -172,7 +173,7 @@ class Sampled(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, ...]:
-        return (None, *(zeros_like(g) for _ in _range(ctx.n)))
+        return (None, *(xp.zeros_like(g) for _ in _range(ctx.n)))
 
 
 def _sampled(sample: Any, *params: Any) -> Tensor:

@@ -20,6 +20,22 @@ def const(array: Any) -> Tensor:
     return Tensor._make(array if type(array) is xp.ndarray else xp.asarray(array), False, None)
 
 
+def primitive(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn.apply(*args, **kwargs)`` inside a derivative rule, in either vocabulary: recorded
+    when a Tensor is among the arguments (the rule runs on Tensors: create_graph), else
+    ``fn.compute(*args, **kwargs)``, the array its forward computes from bare arrays (a backward
+    pass that records nothing: no node, no Tensor made).
+
+    For chainrule's own primitives that NumPy has no function for (a scatter into zeros, a
+    diagonal embedding, windows folded back, a view replayed), so a rule that uses them is
+    still written once. The one type branch such rules need. A Function called through it
+    defines ``compute``: its forward's computation, on arrays (the same arguments as apply)."""
+    for a in args:
+        if isinstance(a, Tensor):
+            return fn.apply(*args, **kwargs)
+    return fn.compute(*args, **kwargs)
+
+
 def check_operand(x: Any, op: str) -> Any:
     """Accept a Tensor or a real number; anything else is a TypeError naming the op."""
     if isinstance(x, Tensor | int | float | bool | xp.number | xp.bool_):

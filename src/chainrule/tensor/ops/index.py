@@ -23,8 +23,7 @@ from typing import Any
 
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
-from chainrule.tensor.ops._util import data, wrap_dim
-from chainrule.tensor.ops.elementwise import Where
+from chainrule.tensor.ops._util import data, primitive, wrap_dim
 from chainrule.tensor.tensor import Tensor, tensor_method
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
@@ -130,7 +129,16 @@ def _split_key(key: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]] 
 
 
 class Index(Function):
-    """y = x[key] for a key with index arrays or masks (the result is a copy)."""
+    """y = x[key] for a key with index arrays or masks (the result is a copy); dx = zeros with
+    [key] += g: each read sends its gradient back to the element it read, repeated reads adding
+    up (IndexGrad)."""
+
+    array_rule = True
+
+    @staticmethod
+    def compute(a: Any, key: tuple[Any, ...], basic: bool, tensors: tuple[Tensor, ...] = ()
+                ) -> Any:
+        return a[key]
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, key: tuple[Any, ...], basic: bool,
@@ -142,15 +150,10 @@ class Index(Function):
             ctx.save_for_backward(*tensors)  # the key's index tensors: written later, an error
         return a._data[key]
 
-    array_rule = True
-
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
-        # d x[key] / dx scatters g back to the positions read; repeated reads add up
         ctx.saved_tensors  # noqa: B018 (the version check of the index tensors)
-        if not isinstance(g, Tensor):
-            return _put_into_zeros(ctx.in_shape, ctx.key, g, True, ctx.basic), None, None, None
-        return IndexGrad.apply(ctx.in_shape, ctx.key, g, True, ctx.basic), None, None, None
+        return primitive(IndexGrad, ctx.in_shape, ctx.key, g, True, ctx.basic), None, None, None
 
 
 class Slice(Index):
@@ -186,9 +189,15 @@ def getitem(a: Tensor, key: Any) -> Tensor:
 
 
 class IndexPut(Function):
-    """y = x with y[key] = v (accumulate: y[key] += v, repeated positions adding up)."""
+    """y = x with y[key] = v (accumulate: y[key] += v, repeated positions adding up).
+    dx = g with the overwritten positions zeroed (g itself when accumulating), dv = g[key]."""
 
     array_rule = True
+
+    @staticmethod
+    def compute(x: Any, key: tuple[Any, ...], v: Any, accumulate: bool, basic: bool,
+                tensors: tuple[Tensor, ...] = ()) -> Any:
+        return _put(x.copy(), key, v, accumulate, basic)
 
     @staticmethod
     def forward(ctx: Node, x: Tensor, key: tuple[Any, ...], v: Any, accumulate: bool,
@@ -203,17 +212,10 @@ class IndexPut(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, None, Tensor | None, None, None]:
         gx = gv = None
         ctx.saved_tensors  # noqa: B018 (the version check of the index tensors)
-        if not isinstance(g, Tensor):
-            if ctx.needs_input_grad[0]:
-                gx = g if ctx.accumulate else _put(g.copy(), ctx.key, 0.0, False, ctx.basic)
-            if ctx.needs_input_grad[2]:
-                gv = g[ctx.key]
-            return gx, None, gv, None, None, None
         if ctx.needs_input_grad[0]:
-            # overwritten positions no longer depend on x; accumulated ones pass g through
-            gx = g if ctx.accumulate else IndexPut.apply(g, ctx.key, 0.0, False, ctx.basic)
+            gx = g if ctx.accumulate else primitive(IndexPut, g, ctx.key, 0.0, False, ctx.basic)
         if ctx.needs_input_grad[2]:
-            gv = _index(g, ctx.key, ctx.basic, "index_put")  # summed to v's shape by apply
+            gv = g[ctx.key]  # summed to v's shape by apply
         return gx, None, gv, None, None, None
 
 
@@ -229,21 +231,26 @@ def _put(out: Any, key: tuple[Any, ...], v: Any, accumulate: bool, basic: bool) 
 
 def _put_into_zeros(shape: tuple[int, ...], key: tuple[Any, ...], v: Any, accumulate: bool,
                     basic: bool) -> Any:
-    """zeros(shape) with [key] = v (or += v): the array form of IndexGrad."""
+    """zeros(shape) with [key] = v (or += v): IndexGrad's array."""
     return _put(xp.zeros(shape, v.dtype), key, v, accumulate, basic)
 
 
-class IndexGrad(IndexPut):
-    """zeros(shape) with [key] += g: Index's backward. IndexPut's rule, without copying a zero
-    tensor: its first argument is the shape, so no gradient flows there."""
+class IndexGrad(Function):
+    """y = zeros(shape) with y[key] = v (accumulate: += v), Index's adjoint: IndexPut into zeros
+    without a zero tensor to copy (its first argument is the shape). dv = g[key]."""
+
+    array_rule = True
+    compute = staticmethod(_put_into_zeros)
 
     @staticmethod
     def forward(ctx: Node, shape: tuple[int, ...], key: tuple[Any, ...], v: Tensor,
                 accumulate: bool, basic: bool) -> Any:
         ctx.key = key
-        ctx.basic = basic
-        ctx.accumulate = accumulate
         return _put_into_zeros(shape, key, v._data, accumulate, basic)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[None, None, Tensor, None, None]:
+        return None, None, g[ctx.key], None, None
 
 
 @tensor_method("index_put")
@@ -691,22 +698,17 @@ class ScatterReduce(Function):
     sum: g and g[key]; mean: g / N; amax/amin: g split evenly among the elements (self and src)
     equal to the result; prod: g * result / x, with the zeros handled exactly."""
 
+    array_rule = True
     save_output = True
+
+    @staticmethod
+    def compute(a: Any, v: Any, key: tuple[Any, ...], reduce: str, include_self: bool) -> Any:
+        return _scatter_reduce(a, v, key, reduce, include_self)[0]
 
     @staticmethod
     def forward(ctx: Node, x: Tensor, src: Tensor, key: tuple[Any, ...], reduce: str,
                 include_self: bool) -> Any:
-        a, v = x._data, src._data
-        out = a.copy()
-        if not include_self:
-            out[key] = _identity(reduce, a.dtype)
-        _REDUCE_UFUNC[reduce].at(out, key, v)
-        count = None
-        if reduce == "mean":
-            count = xp.full(a.shape, 1 if include_self else 0, a.dtype)
-            xp.add.at(count, key, 1)
-            count[count == 0] = 1
-            out = out / count if a.dtype.kind == "f" else out // count
+        out, count = _scatter_reduce(x._data, src._data, key, reduce, include_self)
         if ctx.needs_input_grad:
             ctx.save_for_backward(x, src)
             ctx.key, ctx.reduce, ctx.include_self, ctx.count = key, reduce, include_self, count
@@ -716,41 +718,50 @@ class ScatterReduce(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None, None, None, None]:
         x, src = ctx.saved_tensors
         key, reduce = ctx.key, ctx.reduce
-
-        def const(a: Any) -> Tensor:
-            return Tensor._make(a, False, None)
-
-        def gather(t: Tensor) -> Tensor:
-            return Index.apply(t, key, False)
-
         if reduce == "sum":
-            gx, gs = g, gather(g)
+            gx, gs = g, g[key]
         elif reduce == "mean":
-            gx = g / const(ctx.count)
-            gs = gather(gx)
+            gx = g / ctx.count
+            gs = gx[key]
         elif reduce in ("amax", "amin"):
-            out = ctx.output._data
-            self_is = (x._data == out).astype(out.dtype)
-            src_is = (src._data == out[key]).astype(out.dtype)
+            out = data(ctx.output)
+            self_is = (data(x) == out).astype(out.dtype)
+            src_is = (data(src) == out[key]).astype(out.dtype)
             n = self_is.copy()
             xp.add.at(n, key, src_is)  # how many elements (self and src) attain the result
-            split = g / const(n)
-            gx, gs = split * const(self_is), gather(split) * const(src_is)
+            split = g / n
+            gx, gs = split * self_is, split[key] * src_is
         else:  # prod: d/dx_i of a product is the product of the others
             out = ctx.output
-            nonzero_x = Where.apply(const(x._data == 0), 1.0, x)
-            gx = g * ScatterReduce.apply(nonzero_x, src, key, "prod", ctx.include_self) / nonzero_x
-            src_zero = src._data == 0
-            zeros = xp.zeros(x._data.shape, out._data.dtype)
+            x_zero, src_zero = data(x) == 0, data(src) == 0
+            nonzero_x = xp.where(x_zero, 1, x)
+            gx = g * primitive(ScatterReduce, nonzero_x, src, key, "prod", ctx.include_self) \
+                / nonzero_x
+            zeros = xp.zeros(x_zero.shape, data(out).dtype)
             xp.add.at(zeros, key, src_zero)
             single = src_zero & (zeros[key] == 1)  # the only zero sent to its position
-            without = ScatterReduce.apply(x, Where.apply(const(single), 1.0, src), key, "prod",
-                                          ctx.include_self)
-            gs = Where.apply(const(single), gather(g * without),
-                             gather(g * out) / Where.apply(const(src_zero), 1.0, src))
+            without = primitive(ScatterReduce, x, xp.where(single, 1, src), key, "prod",
+                                ctx.include_self)
+            gs = xp.where(single, (g * without)[key], (g * out)[key] / xp.where(src_zero, 1, src))
         if not ctx.include_self:  # the scattered positions never read self
-            gx = IndexPut.apply(gx, key, 0.0, False, False)
+            gx = primitive(IndexPut, gx, key, 0.0, False, False)
         return gx, gs, None, None, None
+
+
+def _scatter_reduce(a: Any, v: Any, key: tuple[Any, ...], reduce: str, include_self: bool
+                    ) -> tuple[Any, Any]:
+    """ScatterReduce's array, and for 'mean' the count each position was divided by."""
+    out = a.copy()
+    if not include_self:
+        out[key] = _identity(reduce, a.dtype)
+    _REDUCE_UFUNC[reduce].at(out, key, v)
+    count = None
+    if reduce == "mean":
+        count = xp.full(a.shape, 1 if include_self else 0, a.dtype)
+        xp.add.at(count, key, 1)
+        count[count == 0] = 1
+        out = out / count if a.dtype.kind == "f" else out // count
+    return out, count
 
 
 def _scatter_reduce_key(input: Tensor, dim: int, index: Tensor, src: Tensor, op: str

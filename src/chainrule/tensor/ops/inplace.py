@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule.autograd.grad_mode import _GradMode, no_grad
+from chainrule.autograd.grad_mode import _GradMode
 from chainrule.tensor import backend
 from chainrule.tensor.backend import quiet, xp
-from chainrule.tensor.function import Function, Node, replay_view
+from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops import elementwise
-from chainrule.tensor.ops._util import Operand, check_operand, shape_str
+from chainrule.tensor.ops._util import Operand, check_operand, primitive, shape_str
 from chainrule.tensor.ops.elementwise import (
     Where,
     _scalar,
@@ -30,7 +30,6 @@ from chainrule.tensor.ops.elementwise import (
     div,
     mul,
     sub,
-    where,
 )
 from chainrule.tensor.ops.index import (
     _index_error,
@@ -46,7 +45,7 @@ from chainrule.tensor.ops.index import (
     scatter_reduce,
 )
 from chainrule.tensor.ops.movement import tril, triu
-from chainrule.tensor.tensor import Tensor, tensor_method, zeros_like
+from chainrule.tensor.tensor import Tensor, tensor_method
 
 
 def _records(self: Tensor, other: Any) -> bool:
@@ -217,22 +216,33 @@ class CopySlices(Function):
     of an in-place write into a view; PyTorch's CopySlices). The write has already happened: y
     is base's own storage. dy/dbase = 1 outside the region, 0 inside; dy/dsrc = g's region."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, base: Tensor, src: Tensor, chain: tuple[Any, ...]) -> Any:
         if ctx.needs_input_grad:
             ctx.chain = chain
             if ctx.needs_input_grad[0]:
-                keep = xp.ones(base._data.shape, xp.bool_)
-                with no_grad():
-                    replay_view(Tensor._make(keep, False, None), chain)._data[...] = False
-                ctx.keep = Tensor._make(keep, False, None)
+                # laid out as base's storage, so each view of the chain is a view here too
+                keep = xp.ones_like(base._data, dtype=xp.bool_)
+                _view(keep, chain)[...] = False
+                ctx.keep = keep
         return base._data
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
-        gb = where(ctx.keep, g, 0.0) if ctx.needs_input_grad[0] else None
-        gs = replay_view(g, ctx.chain) if ctx.needs_input_grad[1] else None
+        # a selection, not a product with the mask: nan and inf in the region give 0
+        gb = xp.where(ctx.keep, g, 0) if ctx.needs_input_grad[0] else None
+        gs = _view(g, ctx.chain) if ctx.needs_input_grad[1] else None
         return gb, gs, None
+
+
+def _view(x: Any, chain: tuple[Any, ...]) -> Any:
+    """The view ``chain`` (view ops and their arguments, as ``function.replay_view`` takes
+    them) of ``x``, an array or a Tensor (recorded)."""
+    for cls, rest, kwargs in chain:
+        x = primitive(cls, x, *rest, **kwargs)
+    return x
 
 
 class Fill(Function):
@@ -247,7 +257,7 @@ class Fill(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        ga = _zeros(g) if ctx.needs_input_grad[0] else None
+        ga = xp.zeros_like(g) if ctx.needs_input_grad[0] else None
         gv = g if ctx.needs_input_grad[1] else None  # summed to value's (0-d) shape by apply
         return ga, gv
 
@@ -263,14 +273,9 @@ class Copy(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        ga = _zeros(g) if ctx.needs_input_grad[0] else None
+        ga = xp.zeros_like(g) if ctx.needs_input_grad[0] else None
         gs = g if ctx.needs_input_grad[1] else None  # summed to src's shape, cast by apply
         return ga, gs
-
-
-def _zeros(g: Any) -> Any:
-    """Zeros like ``g``, a Tensor or an array."""
-    return zeros_like(g) if isinstance(g, Tensor) else xp.zeros_like(g)
 
 
 def _fill(self: Tensor, value: Any, op: str) -> Tensor:

@@ -17,7 +17,7 @@ from typing import Any
 from chainrule.tensor import backend
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
-from chainrule.tensor.ops._util import wrap_dim, wrap_dims
+from chainrule.tensor.ops._util import primitive, wrap_dim, wrap_dims
 from chainrule.tensor.ops.elementwise import Where
 from chainrule.tensor.ops.index import IndexPut, Slice, index_select
 from chainrule.tensor.tensor import Tensor, tensor_method
@@ -30,8 +30,14 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 class Reshape(Function):
-    array_rule = True  # the rule below runs on arrays too
+    """y = x's elements in ``shape``, a view; dx = g in x's shape."""
+
+    array_rule = True
     is_view = True
+
+    @staticmethod
+    def compute(a: Any, shape: tuple[int, ...]) -> Any:
+        return a.reshape(shape)
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, shape: tuple[int, ...]) -> Any:
@@ -63,14 +69,20 @@ def _reshape(a: Tensor, shape: tuple[int, ...], op: str = "reshape") -> Tensor:
 
 
 class Expand(Function):
-    array_rule = True  # the rule below runs on arrays too
+    """y = x broadcast to ``shape``, a view; dx = g summed over the broadcast dims (by apply)."""
+
+    array_rule = True
     is_view = True
 
     @staticmethod
+    def compute(a: Any, shape: tuple[int, ...]) -> Any:
+        if shape == a.shape:
+            return a.view()  # nothing repeated: writable, as PyTorch's
+        return xp.broadcast_to(a, shape)
+
+    @staticmethod
     def forward(ctx: Node, a: Tensor, shape: tuple[int, ...]) -> Any:
-        if shape == a._data.shape:
-            return a._data.view()  # nothing repeated: writable, as PyTorch's
-        return xp.broadcast_to(a._data, shape)
+        return Expand.compute(a._data, shape)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
@@ -205,8 +217,15 @@ def unsqueeze(a: Tensor, dim: int) -> Tensor:
 
 # ----- permutations --------------------------------------------------------------------------
 class Permute(Function):
+    """y = x with its dimensions reordered (y's dim i is x's dims[i]), a view; dx = g permuted
+    back by the inverse permutation."""
+
     array_rule = True
     is_view = True
+
+    @staticmethod
+    def compute(a: Any, dims: tuple[int, ...]) -> Any:
+        return a.transpose(dims)
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
@@ -217,9 +236,7 @@ class Permute(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         dims = ctx.dims
         inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))  # argsort(dims)
-        if not isinstance(g, Tensor):
-            return g.transpose(inverse), None
-        return Permute.apply(g, inverse), None
+        return xp.transpose(g, inverse), None
 
 
 def _dims_arg(dims: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -295,6 +312,8 @@ tensor_method("mT")(property(_mT, doc=_mT.__doc__))
 
 # ----- joining -------------------------------------------------------------------------------
 class Cat(Function):
+    """y = the inputs joined along dim; each input's gradient is its own slab of g."""
+
     array_rule = True
 
     @staticmethod
@@ -308,16 +327,11 @@ class Cat(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, ...]:
-        # each input receives its own slab of g along dim
         grads: list[Tensor | None] = []
         start = 0
         lead = (slice(None),) * ctx.dim
         for needed, n in zip(ctx.needs_input_grad, ctx.sizes, strict=False):
-            slab = (*lead, slice(start, start + n))
-            if not needed:
-                grads.append(None)
-            else:
-                grads.append(Slice.apply(g, slab, True) if isinstance(g, Tensor) else g[slab])
+            grads.append(g[(*lead, slice(start, start + n))] if needed else None)
             start += n
         return (*grads, None)
 
@@ -487,6 +501,8 @@ def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 # ----- flip, repeat, pad ---------------------------------------------------------------------
 class Flip(Function):
+    """y = x with the order of elements reversed along dims (a copy); dx = g flipped back."""
+
     array_rule = True
 
     @staticmethod
@@ -496,8 +512,7 @@ class Flip(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        # a permutation of elements: its own inverse
-        return (Flip.apply(g, ctx.dims) if isinstance(g, Tensor) else xp.flip(g, ctx.dims)), None
+        return xp.flip(g, ctx.dims), None  # a permutation of elements: its own inverse
 
 
 @tensor_method("flip")
@@ -509,6 +524,8 @@ def flip(a: Tensor, *dims: Any) -> Tensor:
 
 
 class Repeat(Function):
+    """y = x tiled sizes[i] times along dim i; dx = the sum of g's tiles."""
+
     array_rule = True
 
     @staticmethod
@@ -523,9 +540,8 @@ class Repeat(Function):
         sizes = ctx.sizes
         shape = (1,) * (len(sizes) - len(ctx.in_shape)) + ctx.in_shape
         inter = tuple(n for pair in zip(sizes, shape, strict=True) for n in pair)
-        g, axes = g.reshape(inter), tuple(range(0, len(inter), 2))
-        summed = g.sum(dim=axes) if isinstance(g, Tensor) else g.sum(axis=axes)
-        return summed.reshape(ctx.in_shape), None
+        # (.sum's first argument is the dims for arrays and Tensors alike)
+        return g.reshape(inter).sum(tuple(range(0, len(inter), 2))).reshape(ctx.in_shape), None
 
 
 @tensor_method("repeat")
@@ -649,7 +665,10 @@ class Diagonal(Function):
     """y[..., i] = x[..., i, ..., i + offset, ...] (dims d1, d2): a view of x. Its adjoint
     writes g back on the diagonal of zeros (DiagonalEmbed)."""
 
+    array_rule = True
     is_view = True
+
+    compute = staticmethod(_diagonal_view)
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, offset: int, d1: int, d2: int) -> Any:
@@ -659,23 +678,29 @@ class Diagonal(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
-        return DiagonalEmbed.apply(g, ctx.in_shape, *ctx.diag), None, None, None
+        return primitive(DiagonalEmbed, g, ctx.in_shape, *ctx.diag), None, None, None
 
 
 class DiagonalEmbed(Function):
     """y = zeros(shape) with its diagonal (offset, d1, d2) = v; dv = the diagonal of g."""
 
+    array_rule = True
+
+    @staticmethod
+    def compute(v: Any, shape: tuple[int, ...], offset: int, d1: int, d2: int) -> Any:
+        out = xp.zeros(shape, v.dtype)
+        _diagonal_view(out, offset, d1, d2)[...] = v
+        return out
+
     @staticmethod
     def forward(ctx: Node, v: Tensor, shape: tuple[int, ...], offset: int, d1: int,
                 d2: int) -> Any:
         ctx.diag = (offset, d1, d2)
-        out = xp.zeros(shape, v._data.dtype)
-        _diagonal_view(out, offset, d1, d2)[...] = v._data
-        return out
+        return DiagonalEmbed.compute(v._data, shape, offset, d1, d2)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None, None]:
-        return Diagonal.apply(g, *ctx.diag), None, None, None, None
+        return xp.diagonal(g, *ctx.diag), None, None, None, None
 
 
 def _diag_dims(dim1: int, dim2: int, ndim: int, op: str) -> tuple[int, int]:
@@ -863,13 +888,11 @@ class Unfold(Function):
     """y[..., j, ..., k] = x[..., j * step + k, ...] (windows of ``size`` along dim, k last):
     a strided view of x. Its adjoint adds each window's gradient back (UnfoldBackward)."""
 
+    array_rule = True
     is_view = True
 
     @staticmethod
-    def forward(ctx: Node, a: Tensor, dim: int, size: int, step: int) -> Any:
-        ctx.in_shape = a._data.shape
-        ctx.window = (dim, size, step)
-        x = a._data
+    def compute(x: Any, dim: int, size: int, step: int) -> Any:
         shape = list(x.shape)
         shape[dim] = (shape[dim] - size) // step + 1
         strides = list(x.strides)
@@ -878,29 +901,40 @@ class Unfold(Function):
             x, (*shape, size), (*strides, x.strides[dim]), writeable=x.flags.writeable)
 
     @staticmethod
+    def forward(ctx: Node, a: Tensor, dim: int, size: int, step: int) -> Any:
+        ctx.in_shape = a._data.shape
+        ctx.window = (dim, size, step)
+        return Unfold.compute(a._data, dim, size, step)
+
+    @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
-        return UnfoldBackward.apply(g, ctx.in_shape, *ctx.window), None, None, None
+        return primitive(UnfoldBackward, g, ctx.in_shape, *ctx.window), None, None, None
 
 
 class UnfoldBackward(Function):
     """y = zeros(shape) with y[..., j * step + k, ...] += v[..., j, ..., k]: overlapping windows
     add up. Its adjoint is Unfold."""
 
+    array_rule = True
+
+    @staticmethod
+    def compute(v: Any, shape: tuple[int, ...], dim: int, size: int, step: int) -> Any:
+        out = xp.zeros(shape, v.dtype)
+        count = v.shape[dim]
+        lead = (slice(None),) * dim
+        for k in range(size):  # window offset k: positions k, k + step, ..., one per window
+            out[(*lead, slice(k, k + step * (count - 1) + 1, step))] += v[..., k]
+        return out
+
     @staticmethod
     def forward(ctx: Node, v: Tensor, shape: tuple[int, ...], dim: int, size: int,
                 step: int) -> Any:
         ctx.window = (dim, size, step)
-        g = v._data
-        out = xp.zeros(shape, g.dtype)
-        count = g.shape[dim]
-        lead = (slice(None),) * dim
-        for k in range(size):  # window offset k: positions k, k + step, ..., one per window
-            out[(*lead, slice(k, k + step * (count - 1) + 1, step))] += g[..., k]
-        return out
+        return UnfoldBackward.compute(v._data, shape, dim, size, step)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None, None]:
-        return Unfold.apply(g, *ctx.window), None, None, None, None
+        return primitive(Unfold, g, *ctx.window), None, None, None, None
 
 
 def _unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
