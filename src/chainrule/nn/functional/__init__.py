@@ -3,18 +3,8 @@
 One module per topic; each lists its public functions in ``__all__``, re-exported here.
 """
 
-from chainrule.nn.functional import (
-    activation,
-    attention,
-    conv,
-    dropout,
-    embedding,
-    linear,
-    loss,
-    norm,
-    pooling,
-    rnn,
-)
+import sys as _sys
+
 from chainrule.nn.functional.activation import *  # noqa: F403
 from chainrule.nn.functional.attention import *  # noqa: F403
 from chainrule.nn.functional.conv import *  # noqa: F403
@@ -27,5 +17,8 @@ from chainrule.nn.functional.pooling import *  # noqa: F403
 from chainrule.nn.functional.rnn import *  # noqa: F403
 
 __all__: list[str] = []
-for _module in (activation, attention, conv, dropout, embedding, linear, loss, norm, pooling, rnn):
-    __all__ += _module.__all__
+# by module name: the star imports rebound ``linear``, ``dropout`` and ``embedding`` here to the
+# functions (F.linear is a function, as PyTorch's)
+for _name in ("activation", "attention", "conv", "dropout", "embedding", "linear", "loss", "norm",
+              "pooling", "rnn"):
+    __all__ += _sys.modules[f"{__name__}.{_name}"].__all__
