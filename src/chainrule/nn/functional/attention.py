@@ -10,28 +10,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from chainrule.nn.functional.dropout import dropout
+from chainrule.nn.functional.linear import linear as _linear
 from chainrule.tensor.backend import xp
 from chainrule.tensor.ops.movement import cat
-from chainrule.tensor.tensor import Tensor, rand, zeros
+from chainrule.tensor.tensor import Tensor, zeros
 
 __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 
 
 def _const(a: Any) -> Tensor:
     return Tensor._make(a, False, None)
-
-
-def _dropout(x: Tensor, p: float) -> Tensor:
-    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p)."""
-    if p >= 1:
-        return x * 0.0
-    keep = rand(*x.shape, dtype=x.dtype)._data >= p
-    return x * _const(keep * x._data.dtype.type(1 / (1 - p)))
-
-
-def _linear(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
-    y = x @ w.T
-    return y if b is None else y + b
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
@@ -109,7 +98,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     else:
         p = scores.softmax(-1)
     if dropout_p > 0:
-        p = _dropout(p, dropout_p)
+        p = dropout(p, dropout_p)
     return p @ v
 
 
@@ -187,13 +176,13 @@ def multi_head_attention_forward(
         if query is key and key is value:  # self-attention: one product
             q, k, v = _linear(query, w, b).chunk(3, -1)
         else:
-            ws = w.chunk(3)
-            bs = (None,) * 3 if b is None else b.chunk(3)
-            q = _linear(query, ws[0], bs[0])
-            if key is value:
-                k, v = _linear(key, cat(ws[1:]), None if b is None else cat(bs[1:])).chunk(2, -1)
+            e = embed_dim
+            q = _linear(query, w[:e], None if b is None else b[:e])
+            if key is value:  # encoder-decoder attention: one product for keys and values
+                k, v = _linear(key, w[e:], None if b is None else b[e:]).chunk(2, -1)
             else:
-                k, v = _linear(key, ws[1], bs[1]), _linear(value, ws[2], bs[2])
+                k = _linear(key, w[e:2 * e], None if b is None else b[e:2 * e])
+                v = _linear(value, w[2 * e:], None if b is None else b[2 * e:])
     if attn_mask is not None:
         if attn_mask.dim() == 2:
             if tuple(attn_mask.shape) != (tgt_len, src_len):
@@ -238,7 +227,7 @@ def multi_head_attention_forward(
             scores = scores + attn_mask
         weights = scores.softmax(-1)
         if dropout_p > 0:
-            weights = _dropout(weights, dropout_p)
+            weights = dropout(weights, dropout_p)
         out = weights @ v
         out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
         out = _linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)

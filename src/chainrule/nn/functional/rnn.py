@@ -21,11 +21,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from chainrule.autograd.grad_mode import _GradMode
+from chainrule.nn.functional.dropout import dropout as _dropout
+from chainrule.nn.functional.linear import linear
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops.elementwise import sigmoid, tanh
 from chainrule.tensor.ops.movement import cat, stack
-from chainrule.tensor.tensor import Tensor, rand, zeros
+from chainrule.tensor.tensor import Tensor, zeros
 
 __all__ = [
     "gru", "gru_cell", "lstm", "lstm_cell", "rnn_relu", "rnn_relu_cell", "rnn_tanh",
@@ -286,14 +288,6 @@ class _LSTMSeq(Function):
 
 
 # ----- layers: several layers and directions --------------------------------------------------
-def _dropout(x: Tensor, p: float) -> Tensor:
-    """Inverted dropout between layers: zero each element with probability p, scale by 1/(1-p)."""
-    if p >= 1:
-        return x * 0.0
-    keep = rand(*x.shape, dtype=x.dtype)._data >= p
-    return x * _const(keep * x._data.dtype.type(1 / (1 - p)))
-
-
 def _check_hidden(op: str, h: Tensor, shape: tuple[int, ...], what: str = "hidden") -> None:
     if tuple(h.shape) != shape:
         raise RuntimeError(f"{op}: expected {what} size {shape}, got {list(h.shape)}")
@@ -336,11 +330,7 @@ def _stack_layers(op: str, input: Tensor, hx: Any, params: Sequence[Tensor], has
             j = layer * dirs + d
             w_ih, w_hh = params[j * per], params[j * per + 1]
             b_ih, b_hh = (params[j * per + 2], params[j * per + 3]) if has_biases else (None,) * 2
-            # the input projection of every step at once: one product over (T*B, in)
-            gi = x.reshape(-1, x.shape[-1]) @ w_ih.T
-            if b_ih is not None:
-                gi = gi + b_ih
-            gi = gi.reshape(*x.shape[:2], -1)
+            gi = linear(x, w_ih, b_ih)  # the input projection of every step at once
             if batch_first:
                 gi = gi.transpose(0, 1)
             rev = d == 1
@@ -407,9 +397,7 @@ def _cell(op: str, input: Tensor, hx: Tensor | None, w_ih: Tensor, b_ih: Tensor 
     if one:
         input = input.unsqueeze(0)
         hx = None if hx is None else hx.unsqueeze(0)
-    gi = input @ w_ih.T
-    if b_ih is not None:
-        gi = gi + b_ih
+    gi = linear(input, w_ih, b_ih)
     n = w_ih.shape[0] // {"gru_cell": 3, "lstm_cell": 4}.get(op, 1)
     if hx is None:
         hx = zeros(input.shape[0], n, dtype=input.dtype)
