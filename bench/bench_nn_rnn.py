@@ -12,10 +12,13 @@
 The weights are PyTorch's, copied by name. Each figure is a median over rounds of loops, the
 contenders taking turns (bench_tensor.compare).
 Run: .venv/bin/python bench/bench_nn_rnn.py   (ratio = chainrule / torch)
+On a loaded machine, two spinning threads per library on two cores make the timings erratic:
+BENCH_THREADS=1 OPENBLAS_NUM_THREADS=1 runs both libraries on one thread.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -123,9 +126,10 @@ def nanogpt_attention(lib: Any, model: Any = None) -> tuple[Callable[[], None], 
 
 
 def main() -> None:
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
     print(f"numpy {np.__version__}, torch {torch.__version__}, torch threads "
-          f"{torch.get_num_threads()}")
+          f"{torch.get_num_threads()}, OPENBLAS_NUM_THREADS "
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}")
     rows = []
     torch.manual_seed(0)
     t6, m6 = gru(torch, 6)

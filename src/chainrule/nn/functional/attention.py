@@ -86,8 +86,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if m.dtype.kind != "b":
             scores = scores + attn_mask
     dead = None  # rows that see no key: their -inf scores would make softmax NaN
-    if keep is not None:
-        scores = scores.masked_fill(_const(~keep), float("-inf"))
+    if keep is not None:  # added as 0 / -inf: its rule passes g through, no select
+        scores = scores + _const(xp.where(keep, 0, -xp.inf).astype(q._data.dtype))
         dead = ~keep.any(-1, keepdims=True)
     if attn_mask is not None and attn_mask._data.dtype.kind == "f":
         d = xp.isneginf(attn_mask._data).all(-1, keepdims=True)

@@ -39,6 +39,11 @@ def _const(a: Any) -> Tensor:
     return Tensor._make(a, False, None)
 
 
+def _rows(w_hh: Tensor) -> Any:
+    """W_hh^T as a C-contiguous array: h_{t-1} W_hh^T per step runs on a row-major operand."""
+    return xp.ascontiguousarray(w_hh._data.T)
+
+
 def _steps(n: int, reverse: bool) -> range:
     """Time steps in the order the recurrence visits them."""
     return range(n - 1, -1, -1) if reverse else range(n)
@@ -97,7 +102,7 @@ class _ElmanSeq(Function):
     @staticmethod
     def forward(ctx: Node, gi: Tensor, h0: Tensor, w_hh: Tensor, b_hh: Tensor | None,
                 reverse: bool, relu: bool) -> Any:
-        x, h, w = gi._data, h0._data, w_hh._data.T
+        x, h, w = gi._data, h0._data, _rows(w_hh)
         out = xp.empty(x.shape, x.dtype)
         for t in _steps(x.shape[0], reverse):
             o = out[t]
@@ -180,7 +185,7 @@ class _GRUSeq(Function):
     @staticmethod
     def forward(ctx: Node, gi: Tensor, h0: Tensor, w_hh: Tensor, b_hh: Tensor | None,
                 reverse: bool) -> Any:
-        out, rz, n, hn = _gru_forward(gi._data, h0._data, w_hh._data.T,
+        out, rz, n, hn = _gru_forward(gi._data, h0._data, _rows(w_hh),
                                       None if b_hh is None else b_hh._data, reverse)
         if ctx.needs_input_grad:
             ctx.save_for_backward(gi, h0, w_hh, b_hh, _const(rz), _const(n), _const(hn))
@@ -196,10 +201,12 @@ class _GRUSeq(Function):
             rz, n, hn = _gru_gates(gi, h_prev, w_hh, b_hh)
         k = n._data.shape[-1]
         r, z = rz[..., :k], rz[..., k:]
-        dn = (1 - z) * (1 - n * n)  # dh'/d(n's argument)
-        dr = dn * hn * r * (1 - r)  # dh'/d(r's argument)
-        dz = (h_prev - n) * z * (1 - z)
-        dgh, dhs, carry = _bptt(g, cat([dr, dz, dn * r], -1), w_hh, ctx.reverse, 3, keep=z)
+        z1 = 1 - z
+        dn = z1 * (1 - n * n)  # dh'/d(n's argument)
+        dgn = dn * r  # dh'/d(h W_hn^T + b_hn)
+        dr = dgn * hn * (1 - r)  # dh'/d(r's argument): s' = r (1 - r)
+        dz = (h_prev - n) * z * z1
+        dgh, dhs, carry = _bptt(g, cat([dr, dz, dgn], -1), w_hh, ctx.reverse, 3, keep=z)
         dgh = _join(dgh, out)
         ggi = None
         if ctx.needs_input_grad[0]:  # as dL/dgh, but r does not scale x W_in^T + b_in
@@ -247,7 +254,7 @@ class _LSTMSeq(Function):
     @staticmethod
     def forward(ctx: Node, gi: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor,
                 b_hh: Tensor | None, reverse: bool) -> Any:
-        out, gates, tc = _lstm_forward(gi._data, h0._data, c0._data, w_hh._data.T,
+        out, gates, tc = _lstm_forward(gi._data, h0._data, c0._data, _rows(w_hh),
                                        None if b_hh is None else b_hh._data, reverse)
         if ctx.needs_input_grad:
             ctx.save_for_backward(gi, h0, c0, w_hh, b_hh, _const(gates), _const(tc))
