@@ -243,6 +243,33 @@ class Module:
         return self._add_hook(self._forward_hooks, hook, prepend,
                               self._forward_hooks_with_kwargs if with_kwargs else None)
 
+    def _register_load_state_dict_pre_hook(self, hook: Callable, with_module: bool = False,
+                                           ) -> RemovableHandle:
+        """``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` (with ``module`` first if ``with_module``) runs before this module
+        loads its entries (to rename or convert old keys)."""
+        if with_module:
+            inner = hook
+
+            def hook(*args: Any) -> Any:
+                return inner(self, *args)
+
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` runs before this module loads its entries."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after this module's
+        entries are saved; it may return a new dict."""
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
     # ----- attribute registration ---------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
         # only called when normal lookup fails: parameters, buffers and submodules
@@ -684,6 +711,9 @@ class Module:
         unexpected: list[str] = []
         errors: list[str] = []
         metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)  # a copy: pre-hooks may edit it
+        if metadata is not None:
+            state_dict._metadata = metadata  # type: ignore[attr-defined]
 
         def load(module: Module, prefix: str) -> None:
             local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})

@@ -93,7 +93,7 @@ def relu_(input: Tensor) -> Tensor:
     return _inplace(input, _core_relu(_tensor(input, "relu_")))
 
 
-class _LeakyRelu(Function):
+class LeakyRelu(Function):
     """x for x > 0, slope x elsewhere; d/dx = 1 for x > 0, slope for x <= 0 (PyTorch's)."""
 
     elementwise = True
@@ -112,7 +112,7 @@ class _LeakyRelu(Function):
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x elsewhere."""
-    result = _LeakyRelu.apply(_float_tensor(input, "leaky_relu"), float(negative_slope))
+    result = LeakyRelu.apply(_float_tensor(input, "leaky_relu"), float(negative_slope))
     return _inplace(input, result) if inplace else result
 
 
@@ -120,7 +120,7 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, inplace=True)
 
 
-class _Hardtanh(Function):
+class Hardtanh(Function):
     """clamp(x, lo, hi); d/dx = 1 strictly inside (lo, hi), 0 elsewhere (PyTorch's
     hardtanh_backward; clamp's own subgradient is 1 at the bounds)."""
 
@@ -142,7 +142,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     """clamp(x, min_val, max_val) with gradient 1 strictly between them."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    result = _Hardtanh.apply(_tensor(input, "hardtanh"), float(min_val), float(max_val))
+    result = Hardtanh.apply(_tensor(input, "hardtanh"), float(min_val), float(max_val))
     return _inplace(input, result) if inplace else result
 
 
@@ -163,8 +163,9 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 
 # ----- smooth activations -----------------------------------------------------------------------
-class _Gelu(Function):
-    """x Phi(x) (Phi the standard normal CDF): d/dx = Phi(x) + x phi(x)."""
+class Gelu(Function):
+    """x Phi(x) (Phi the standard normal CDF). Its rule is one node, GeluBackward (the
+    forward's Phi(x) reused: erf is the costly part), as PyTorch's gelu_backward."""
 
     elementwise = True
 
@@ -172,19 +173,38 @@ class _Gelu(Function):
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
         x = a._data
-        return (x * 0.5 * (1 + _erf_array(x * _SQRT1_2))).astype(x.dtype, copy=False)
+        ctx.cdf = cdf = 0.5 * (1 + _erf_array(x * _SQRT1_2))
+        return (x * cdf).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
-        cdf = (erf(x * _SQRT1_2) + 1) * 0.5
+        return GeluBackward.apply(g, x, ctx.cdf)
+
+
+class GeluBackward(Function):
+    """g (Phi(x) + x phi(x)), gelu's gradient as an op of (g, x): d/dg = Phi(x) + x phi(x),
+    d/dx = g phi(x) (2 - x^2) (phi the standard normal density)."""
+
+    @staticmethod
+    def forward(ctx: Node, g: Tensor, a: Tensor, cdf: Any) -> Any:
+        ctx.save_for_backward(g, a)
+        x = a._data
+        pdf = xp.exp(x * x * -0.5) * _PDF
+        return (g._data * (cdf + x * pdf)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Node, gg: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
+        g, x = ctx.saved_tensors
         pdf = exp(x * x * -0.5) * _PDF
-        return g * (cdf + x * pdf)
+        dg = gg * ((erf(x * _SQRT1_2) + 1) * 0.5 + x * pdf) if ctx.needs_input_grad[0] else None
+        dx = gg * g * pdf * (2 - x * x) if ctx.needs_input_grad[1] else None
+        return dg, dx, None
 
 
-class _GeluTanh(Function):
-    """0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3):
-    d/dx = 0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)."""
+class GeluTanh(Function):
+    """0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3); its rule is one node,
+    GeluTanhBackward (the forward's tanh(u) reused)."""
 
     elementwise = True
 
@@ -192,17 +212,43 @@ class _GeluTanh(Function):
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
         x = a._data
-        inner = _TANH_BETA * (x + _TANH_KAPPA * x * x * x)
-        return 0.5 * x * (1 + xp.tanh(inner))
+        ctx.t = t = xp.tanh(_TANH_BETA * (x + _TANH_KAPPA * x * x * x))
+        return 0.5 * x * (1 + t)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
-        x2 = x * x
-        t = tanh((x + x2 * x * _TANH_KAPPA) * _TANH_BETA)
-        left = (t + 1) * 0.5
-        right = x * 0.5 * (1 - t * t) * ((x2 * (3 * _TANH_KAPPA) + 1) * _TANH_BETA)
-        return g * (left + right)
+        return GeluTanhBackward.apply(g, x, ctx.t)
+
+
+def _tanh_gelu_parts(x: Any, t: Any) -> tuple[Any, Any]:
+    """(u', 1 - t^2) for u = sqrt(2/pi) (x + 0.044715 x^3), t = tanh(u) (arrays or Tensors)."""
+    return (x * x * (3 * _TANH_KAPPA) + 1) * _TANH_BETA, 1 - t * t
+
+
+class GeluTanhBackward(Function):
+    """g s(x), s = 0.5 (1 + t) + 0.5 x (1 - t^2) u' (t = tanh(u)): d/dg = s,
+    d/dx = g s', s' = (1 - t^2) (u' - x t u'^2 + 0.5 x u''), u'' = 6 * 0.044715 sqrt(2/pi) x."""
+
+    @staticmethod
+    def forward(ctx: Node, g: Tensor, a: Tensor, t: Any) -> Any:
+        ctx.save_for_backward(g, a)
+        x = a._data
+        du, sech2 = _tanh_gelu_parts(x, t)
+        return g._data * (0.5 * (1 + t) + 0.5 * x * sech2 * du)
+
+    @staticmethod
+    def backward(ctx: Node, gg: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
+        g, x = ctx.saved_tensors
+        t = tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
+        du, sech2 = _tanh_gelu_parts(x, t)
+        dg = dx = None
+        if ctx.needs_input_grad[0]:
+            dg = gg * ((t + 1) * 0.5 + x * 0.5 * sech2 * du)
+        if ctx.needs_input_grad[1]:
+            d2u = x * (6 * _TANH_KAPPA * _TANH_BETA)
+            dx = gg * g * (sech2 * (du - x * t * du * du + x * 0.5 * d2u))
+        return dg, dx, None
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -210,20 +256,20 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))))."""
     x = _float_tensor(input, "gelu")
     if approximate == "none":
-        return _Gelu.apply(x)
+        return Gelu.apply(x)
     if approximate == "tanh":
-        return _GeluTanh.apply(x)
+        return GeluTanh.apply(x)
     raise RuntimeError(f"gelu: approximate argument must be either none or tanh, got "
                        f"{approximate!r}")
 
 
 def _stable_sigmoid(x: Any) -> Any:
     e = xp.exp(-xp.abs(x))  # in (0, 1]: no overflow on either side
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return xp.where(x >= 0, 1, e) / (1 + e)
 
 
-class _Silu(Function):
-    """x sigmoid(x): d/dx = s (1 + x (1 - s)), s = sigmoid(x)."""
+class Silu(Function):
+    """x sigmoid(x); its rule is one node, SiluBackward (the forward's sigmoid reused)."""
 
     elementwise = True
 
@@ -231,22 +277,41 @@ class _Silu(Function):
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.save_for_backward(a)
         x = a._data
-        return (x * _stable_sigmoid(x)).astype(x.dtype, copy=False)
+        ctx.s = s = _stable_sigmoid(x).astype(x.dtype, copy=False)
+        return x * s
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
+        return SiluBackward.apply(g, x, ctx.s)
+
+
+class SiluBackward(Function):
+    """g s (1 + x (1 - s)), s = sigmoid(x): d/dg = s (1 + x (1 - s)),
+    d/dx = g s (1 - s) (2 + x (1 - 2 s))."""
+
+    @staticmethod
+    def forward(ctx: Node, g: Tensor, a: Tensor, s: Any) -> Any:
+        ctx.save_for_backward(g, a)
+        x = a._data
+        return g._data * (s * (1 + x * (1 - s)))
+
+    @staticmethod
+    def backward(ctx: Node, gg: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
+        g, x = ctx.saved_tensors
         s = sigmoid(x)
-        return g * (s * (x * (1 - s) + 1))
+        dg = gg * (s * (x * (1 - s) + 1)) if ctx.needs_input_grad[0] else None
+        dx = gg * g * (s * (1 - s) * (x * (1 - s * 2) + 2)) if ctx.needs_input_grad[1] else None
+        return dg, dx, None
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x sigmoid(x) (swish)."""
-    result = _Silu.apply(_float_tensor(input, "silu"))
+    result = Silu.apply(_float_tensor(input, "silu"))
     return _inplace(input, result) if inplace else result
 
 
-class _Elu(Function):
+class Elu(Function):
     """scale x for x > 0, scale alpha (exp(input_scale x) - 1) elsewhere (elu, selu, celu);
     d/dx = scale for x > 0, scale alpha s exp(s x) for x <= 0, where s is input_scale (celu's
     rule takes PyTorch's s = 1 / float32(alpha), ``grad_scale``)."""
@@ -279,7 +344,7 @@ class _Elu(Function):
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (e^x - 1) elsewhere."""
-    result = _Elu.apply(_float_tensor(input, "elu"), float(alpha), 1.0, 1.0, 1.0)
+    result = Elu.apply(_float_tensor(input, "elu"), float(alpha), 1.0, 1.0, 1.0)
     return _inplace(input, result) if inplace else result
 
 
@@ -289,7 +354,7 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with Klambauer et al.'s scale 1.0507... and alpha 1.6732...."""
-    result = _Elu.apply(_float_tensor(input, "selu"), _SELU_ALPHA, _SELU_SCALE, 1.0, 1.0)
+    result = Elu.apply(_float_tensor(input, "selu"), _SELU_ALPHA, _SELU_SCALE, 1.0, 1.0)
     return _inplace(input, result) if inplace else result
 
 
@@ -299,7 +364,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         raise RuntimeError("ZeroDivisionError: celu: alpha must not be 0")
     # PyTorch's rule uses 1 / alpha.toFloat() (alpha rounded to float32), its forward 1 / alpha
     grad_scale = 1.0 / float(xp.float32(alpha))
-    result = _Elu.apply(_float_tensor(input, "celu"), float(alpha), 1.0, 1.0 / alpha, grad_scale)
+    result = Elu.apply(_float_tensor(input, "celu"), float(alpha), 1.0, 1.0 / alpha, grad_scale)
     return _inplace(input, result) if inplace else result
 
 
@@ -310,7 +375,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     return _inplace(input, result) if inplace else result
 
 
-class _LogSigmoid(Function):
+class LogSigmoid(Function):
     """log(sigmoid(x)) = min(x, 0) - log(1 + e^-|x|) (stable on both sides; a primitive, as a
     composition has no stable form with the right derivative at 0): d/dx = sigmoid(-x)."""
 
@@ -330,14 +395,14 @@ class _LogSigmoid(Function):
 
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x)."""
-    return _LogSigmoid.apply(_float_tensor(input, "logsigmoid"))
+    return LogSigmoid.apply(_float_tensor(input, "logsigmoid"))
 
 
 # PyTorch's hardsigmoid rule multiplies by the float32 constant 1/6 in every dtype
 _ONE_SIXTH_F32 = float(xp.float32(1.0) / xp.float32(6.0))
 
 
-class _Hardsigmoid(Function):
+class Hardsigmoid(Function):
     """min(max(x + 3, 0), 6) / 6; d/dx = 1/6 strictly inside (-3, 3), else 0."""
 
     elementwise = True
@@ -355,14 +420,14 @@ class _Hardsigmoid(Function):
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6."""
-    result = _Hardsigmoid.apply(_float_tensor(input, "hardsigmoid"))
+    result = Hardsigmoid.apply(_float_tensor(input, "hardsigmoid"))
     return _inplace(input, result) if inplace else result
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x relu6(x + 3) / 6."""
     x = _float_tensor(input, "hardswish")
-    result = x * _Hardtanh.apply(x + 3, 0.0, 6.0) / 6
+    result = x * Hardtanh.apply(x + 3, 0.0, 6.0) / 6
     return _inplace(input, result) if inplace else result
 
 

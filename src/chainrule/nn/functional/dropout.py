@@ -21,8 +21,11 @@ def _check_p(p: float) -> None:
 
 def _keep_mask(shape: tuple[int, ...], p: float, dtype: Any) -> Any:
     """1 / (1 - p) with probability 1 - p, else 0 (PyTorch: bernoulli_(1 - p), div_(1 - p))."""
-    keep = default_generator.rng.random(shape) < 1 - p
-    return keep.astype(dtype) / xp.asarray(1 - p, dtype=dtype)
+    # uniforms in float32 for float32 inputs (twice as fast to draw; 24 bits decide keep)
+    u = default_generator.rng.random(shape, dtype=xp.float32 if dtype == xp.float32
+                                     else xp.float64)
+    scale = xp.asarray(1, dtype=dtype) / xp.asarray(1 - p, dtype=dtype)
+    return (u < 1 - p) * scale
 
 
 def _apply_mask(input: Tensor, mask: Any, inplace: bool) -> Tensor:

@@ -15,7 +15,7 @@ from chainrule.tensor.tensor import Tensor
 __all__ = ["bilinear", "cosine_similarity", "linear", "normalize", "pad", "pairwise_distance"]
 
 
-class _Linear(Function):
+class Linear(Function):
     """y = x W^T + b over the last dimension of x (any leading dims). One primitive for speed
     (one node and one matrix product, not transpose + matmul + add): dx = g W,
     dW = g^T x (leading dims flattened), db = g (summed back to b's shape by apply)."""
@@ -72,7 +72,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"linear: input and weight must have the same dtype, got "
                            f"{x.dtype!r} and {w.dtype!r}")
     if bias is None:
-        return _Linear.apply(x, w)
+        return Linear.apply(x, w)
     b = _need_tensor(bias, "bias", "linear")
     bd = b._data
     if bd.dtype != wd.dtype:
@@ -81,7 +81,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bd.ndim > 1 or (bd.ndim == 1 and bd.shape[0] not in (1, wd.shape[0])):
         raise RuntimeError(f"linear: bias of shape {tuple(bd.shape)} does not match "
                            f"out_features {wd.shape[0]}")
-    return _Linear.apply(x, w, b)
+    return Linear.apply(x, w, b)
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
