@@ -15,6 +15,7 @@ import torch
 import chainrule as cr
 import chainrule.nn.functional as F  # noqa: N812
 from chainrule import nn
+from chainrule.nn.functional import rnn as rnn_f
 from tests.tensor.oracle import check_op, raises_with, rand
 
 pytestmark = pytest.mark.torch
@@ -159,6 +160,18 @@ def test_functional_second_derivatives_match_torch(kind: str, bidirectional: boo
     arrays, n = _functional_args(kind, bidirectional, np.random.default_rng(0))
     check_op(_layer_fn(F, kind, bidirectional, n), _layer_fn(torch, kind, bidirectional, n),
              arrays)
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_rules_in_blocks_of_steps_match_torch(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large layers run their rule in blocks of steps: force blocks of one and two steps."""
+    for block in (1, 2 * B * H):
+        monkeypatch.setattr(rnn_f, "_BLOCK", block)
+        ours, theirs = paired(kind, I, H, num_layers=2, bidirectional=True)
+        states = [rand((4, B, H), seed=2 + i) for i in range(2 if kind == "lstm" else 1)]
+        compare(ours, theirs, rand((T, B, I), seed=1), states)
+        arrays, n = _functional_args(kind, True, np.random.default_rng(0))
+        check_op(_layer_fn(F, kind, True, n), _layer_fn(torch, kind, True, n), arrays)
 
 
 @pytest.mark.parametrize("kind", ["rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell"])
