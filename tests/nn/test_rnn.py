@@ -92,9 +92,10 @@ def test_layers_match_torch(kind: str, layers: int, bidirectional: bool, batch_f
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("h0", [False, True])
-def test_unbatched_and_no_bias(kind: str, h0: bool) -> None:
-    ours, theirs = paired(kind, I, H, num_layers=2, bidirectional=True, bias=False)
+@pytest.mark.parametrize(("h0", "batch_first"), [(False, False), (True, False), (True, True)])
+def test_unbatched_and_no_bias(kind: str, h0: bool, batch_first: bool) -> None:
+    ours, theirs = paired(kind, I, H, num_layers=2, bidirectional=True, bias=False,
+                          batch_first=batch_first)
     assert not any("bias" in n for n, _ in ours.named_parameters())
     states = [rand((4, H), seed=2 + i) for i in range(2 if kind == "lstm" else 1)] if h0 else []
     compare(ours, theirs, rand((T, I), seed=1), states)
