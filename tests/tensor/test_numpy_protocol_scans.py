@@ -60,3 +60,15 @@ def test_backend_broadcast_to_is_numpys_for_arrays_scalars_and_tensors(shape) ->
     assert isinstance(out, cr.Tensor) and out.shape == shape and out.requires_grad
     out.sum().backward()
     assert t.grad.item() == np.prod(shape)
+
+
+def test_backend_keep_where_selects_exactly_on_arrays_and_tensors() -> None:
+    mask = np.array([True, False, True])
+    g = np.array([1.0, np.nan, np.inf], dtype=np.float32)
+    np.testing.assert_array_equal(backend.keep_where(mask, g), [1.0, 0.0, np.inf])
+    x = cr.tensor([1.0, np.nan, 3.0], requires_grad=True)
+    out = backend.keep_where(mask, x * 2)
+    assert isinstance(out, cr.Tensor) and out.requires_grad
+    np.testing.assert_array_equal(out.detach().numpy(), [2.0, 0.0, 6.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 0.0, 2.0])

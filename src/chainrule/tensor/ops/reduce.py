@@ -21,7 +21,7 @@ import math
 from collections import namedtuple
 from typing import Any
 
-from chainrule.tensor.backend import broadcast_to, xp
+from chainrule.tensor.backend import broadcast_to, keep_where, xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import const as _const
 from chainrule.tensor.ops._util import data, wrap_dim
@@ -239,7 +239,7 @@ class MaxAll(Amax):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
         scale, _ = ctx.saved_tensors
-        return xp.where(scale > 0, Amax.backward(ctx, g)[0], 0), None, None, None
+        return keep_where(scale > 0, Amax.backward(ctx, g)[0]), None, None, None
 
 
 def _amax(a: Tensor, dim: Any, keepdim: bool, smallest: bool, op: str) -> Tensor:
