@@ -13,12 +13,15 @@ from typing import Any
 from chainrule.tensor import backend
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
-from chainrule.tensor.ops._util import check_operand, wrap_dim
-from chainrule.tensor.ops.index import IndexGrad, _put_into_zeros
+from chainrule.tensor.ops._util import check_operand, data, wrap_dim
 from chainrule.tensor.tensor import Tensor, tensor_method
 
 
 class Matmul(Function):
+    """C = A B (NumPy's matmul: 1-D, 2-D, batched). Rule: dA = G B^T, dB = A^T G."""
+
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor, b: Tensor) -> Any:
         needs = ctx.needs_input_grad
@@ -29,12 +32,10 @@ class Matmul(Function):
             ctx.vectors = (a._data.ndim == 1, b._data.ndim == 1)
         return a._data @ b._data
 
-    array_rule = True  # the rule below runs on arrays too
-
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        # C = A B:  dA = G B^T,  dB = A^T G.  A 1-D operand is a matrix with one row (A) or one
-        # column (B) whose size-1 dimension was dropped from C; restore it, then drop it again.
+        # A 1-D operand is a matrix with one row (A) or one column (B) whose size-1 dimension
+        # was dropped from C; restore it, then drop it again.
         a, b = ctx.saved_tensors  # a is None unless dB is needed, b unless dA is
         a_vec, b_vec = ctx.vectors
         if b_vec:
@@ -181,7 +182,6 @@ class Einsum(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, ...]:
         ops = ctx.saved_tensors
         ins, out, sizes = ctx.spec
-        on_arrays = not isinstance(g, Tensor)
         grads: list[Tensor | None] = []
         for i, needed in enumerate(ctx.needs_input_grad[:-1]):
             if not needed:
@@ -193,32 +193,44 @@ class Einsum(Function):
             target = "".join(c for c in unique if c in elsewhere)
             others = [ops[j] for j in range(len(ins)) if j != i]
             g_ins = (out, *(ins[j] for j in range(len(ins)) if j != i))
-            if on_arrays:
-                gi = _einsum(g_ins, target, [g, *others])
-            else:
-                gi = Einsum.apply(g, *others, (g_ins, target, sizes))
+            gi = xp.einsum(",".join(g_ins) + "->" + target, g, *others,
+                           optimize=_optimize([g, *others]))
             if target != unique:  # summed in the forward: every element got the same gradient
                 gi = gi.reshape(tuple(sizes[c] if c in target else 1 for c in unique))
-                full = tuple(sizes[c] for c in unique)
-                gi = xp.broadcast_to(gi, full) if on_arrays else gi.expand(full)
+                gi = xp.broadcast_to(gi, tuple(sizes[c] for c in unique))
             if unique != subs:  # a repeated subscript read the diagonal: write it back there
-                m = len(unique)
-                axes = {c: xp.arange(sizes[c]).reshape(
-                    tuple(sizes[c] if k == unique.index(c) else 1 for k in range(m)))
-                    for c in unique}
-                shape, key = tuple(sizes[c] for c in subs), tuple(axes[c] for c in subs)
-                if on_arrays:
-                    gi = _put_into_zeros(shape, key, gi, False, False)
-                else:
-                    gi = IndexGrad.apply(shape, key, gi, False, False)
+                gi = _onto_diagonals(gi, unique, subs, sizes)
             grads.append(gi)
         return (*grads, None)
+
+
+def _onto_diagonals(gi: Any, unique: str, subs: str, sizes: dict[str, int]) -> Any:
+    """gi (subscripts ``unique``) placed on the diagonals of an array with subscripts ``subs``
+    (a letter repeated there): out[.., i, .., i', ..] = gi[.., i, ..] delta(i, i'), an einsum of
+    gi with one identity matrix per repeat (each repeat named by a fresh letter)."""
+    fresh = iter(c for c in _LETTERS if c not in unique)
+    spelled, eyes, seen = [], [], set()
+    for c in subs:
+        if c in seen:
+            spelled.append(next(fresh))
+            eyes.append(c + spelled[-1])
+        else:
+            seen.add(c)
+            spelled.append(c)
+    eq = ",".join((unique, *eyes)) + "->" + "".join(spelled)
+    dtype = data(gi).dtype
+    return xp.einsum(eq, gi, *(xp.eye(sizes[e[0]], dtype=dtype) for e in eyes))
+
+
+def _optimize(arrays: list[Any]) -> bool:
+    """NumPy's contraction order search pays off for three operands or more, or large ones."""
+    return len(arrays) > 2 or any(data(x).size > 4096 for x in arrays)
 
 
 def _einsum(ins: tuple[str, ...], out: str, arrays: list[Any]) -> Any:
     """einsum(ins_0, ..., ins_n -> out) of arrays: an array that never aliases its operand."""
     eq = ",".join(ins) + "->" + out
-    res = xp.einsum(eq, *arrays, optimize=len(arrays) > 2 or any(x.size > 4096 for x in arrays))
+    res = xp.einsum(eq, *arrays, optimize=_optimize(arrays))
     res = xp.asarray(res)
     if len(arrays) == 1 and xp.may_share_memory(res, arrays[0]):
         res = res.copy()  # a permutation or diagonal is a NumPy view: never alias the input
@@ -346,18 +358,24 @@ def _square_float(a: Tensor, op: str) -> None:
                            f"{a.dtype}")
 
 
+def _inv(a: Any) -> Any:
+    """A^-1 of an array or a Tensor; RuntimeError when A is singular."""
+    try:
+        return xp.linalg.inv(a)
+    except xp.linalg.LinAlgError:
+        raise RuntimeError(f"linalg.inv: the input matrix of shape {tuple(a.shape)} is "
+                           f"singular: the inversion could not be completed") from None
+
+
 class Inverse(Function):
     """Y = A^-1 (batched): dA = -Y^T G Y^T."""
 
+    array_rule = True
     save_output = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
-        try:
-            return xp.linalg.inv(a._data)
-        except xp.linalg.LinAlgError:
-            raise RuntimeError(f"linalg.inv: the input matrix of shape {tuple(a.shape)} is "
-                               f"singular: the inversion could not be completed") from None
+        return _inv(a._data)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
@@ -376,6 +394,7 @@ class Det(Function):
     """d = det(A) (batched): dA = g d A^-T. Uses the inverse: a singular A has no gradient here
     (PyTorch's goes through an SVD)."""
 
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -387,7 +406,7 @@ class Det(Function):
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
         scale = (g * ctx.output)[..., None, None]
-        return scale * inverse(a).mT
+        return scale * _inv(a).mT
 
 
 @tensor_method("det")

@@ -55,6 +55,8 @@ _SPECIAL_UFUNCS: dict[str, Callable] = {"square": _square, "reciprocal": _recipr
 def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
     """``numpy.<ufunc>(...)`` with a Tensor among the inputs: chainrule's op of that name."""
     name = ufunc.__name__
+    if method == "accumulate" and name in _ACCUMULATE and kwargs.pop("out", None) is None:  # rB
+        return _accumulate(name, *inputs, **kwargs)
     if method != "__call__" or kwargs.get("out") is not None:
         raise TypeError(f"numpy.{name}.{method}(out=...) is not supported on chainrule Tensors; "
                         f"call chainrule's op instead")
@@ -232,6 +234,36 @@ def _triu(m: Tensor, k: int = 0) -> Tensor:
 @implements(xp.diagonal)
 def _diagonal(a: Tensor, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     return _ns("diagonal")(a, offset, axis1, axis2)
+
+
+# ----- rB: scans (numpy.<ufunc>.accumulate), cumprod, linalg.inv -------------------------------
+# numpy.<ufunc>.accumulate(x, axis) on a Tensor: chainrule's scan along axis (NumPy's default 0)
+_ACCUMULATE = {"add": "cumsum", "multiply": "cumprod", "logaddexp": "logcumsumexp",
+               "maximum": "cummax", "minimum": "cummin"}
+
+
+def _accumulate(name: str, array: Any, axis: int | None = 0, dtype: Any = None) -> Tensor:
+    if axis is None:
+        raise TypeError(f"numpy.{name}.accumulate(axis=None) is not supported on chainrule "
+                        f"Tensors; give an axis")
+    if not isinstance(array, Tensor):
+        array = const(xp.asarray(array))
+    if dtype is not None:
+        array = array.to(backend.to_np_dtype(dtype))
+    out = _ns(_ACCUMULATE[name])(array, axis)
+    return out.values if name in ("maximum", "minimum") else out
+
+
+@implements(xp.cumprod)
+def _cumprod(a: Tensor, axis: int | None = None, dtype: Any = None) -> Tensor:
+    if axis is None:
+        a, axis = a.reshape(-1), 0
+    return _ns("cumprod")(a, axis, dtype=None if dtype is None else backend.to_np_dtype(dtype))
+
+
+@implements(xp.linalg.inv)
+def _inv(a: Tensor) -> Tensor:
+    return _ns("inverse")(a)
 
 
 Tensor.__array_ufunc__ = _array_ufunc

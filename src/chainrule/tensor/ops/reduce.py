@@ -21,13 +21,13 @@ import math
 from collections import namedtuple
 from typing import Any
 
-from chainrule.tensor.backend import keep_where, xp
+from chainrule.tensor.backend import broadcast_to, keep_where, xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import const as _const
 from chainrule.tensor.ops._util import data, wrap_dim
-from chainrule.tensor.ops.elementwise import Where, log, maximum, minimum, where
+from chainrule.tensor.ops.elementwise import Where, log, maximum, minimum
 from chainrule.tensor.ops.index import gather
-from chainrule.tensor.ops.movement import cat, flip, movedim
+from chainrule.tensor.ops.movement import cat
 from chainrule.tensor.tensor import Tensor, tensor_method
 
 _INT64 = xp.dtype(xp.int64)
@@ -88,59 +88,32 @@ def _integer_to_int64(a: Tensor) -> Tensor:
 
 
 # ----- sum, mean ------------------------------------------------------------------------------
+def _spread(g: Any, shape: tuple[int, ...], dims: tuple[int, ...]) -> Any:
+    """g with the reduced dims re-inserted (as size 1), broadcast to ``shape``: each element of
+    a reduced group receives its group's gradient."""
+    kept = g if g.ndim == len(shape) or g.ndim == 0 else g.reshape(_kept_shape(shape, dims))
+    return broadcast_to(kept, shape)
+
+
 class Sum(Function):
+    """sum(x, dims). d(sum x)/dx_i = 1: every element receives the gradient of its sum (g
+    spread over the summed dims, a linear rule: its own derivative is the sum again)."""
+
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool) -> Any:
         ctx.in_shape, ctx.dims = a._data.shape, dims
         return a._data.sum(axis=dims, keepdims=keepdim)
 
-    array_rule = True
-
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
-        # d(sum x)/dx_i = 1: every element receives the gradient of its sum
-        if not isinstance(g, Tensor):
-            return _spread(g, ctx.in_shape, ctx.dims), None, None
-        return SumBackward.apply(g, ctx.in_shape, ctx.dims), None, None
-
-
-def _spread(g: Any, shape: tuple[int, ...], dims: tuple[int, ...]) -> Any:
-    """The array g with the summed dims re-inserted, broadcast to ``shape``; small results are
-    materialized, as np.broadcast_to alone costs more than filling a few thousand elements."""
-    # g with the summed dims back as size 1 (already so with keepdim; a 0-d g broadcasts as is)
-    kept = g if g.ndim == len(shape) or g.ndim == 0 else g.reshape(_kept_shape(shape, dims))
-    if math.prod(shape) > 4096:
-        return xp.broadcast_to(kept, shape)
-    out = xp.empty(shape, g.dtype)
-    out[...] = kept
-    return out
-
-
-class SumBackward(Function):
-    """Spread g over the summed dims: g with those dims re-inserted, broadcast to the input's
-    shape. One op instead of reshape + expand (fused for measured speed); small results are
-    materialized, as np.broadcast_to alone costs more than filling a few thousand elements.
-    Its own rule is the sum again."""
-
-    array_rule = True
-
-    @staticmethod
-    def forward(ctx: Node, g: Tensor, shape: tuple[int, ...], dims: tuple[int, ...]) -> Any:
-        ctx.dims, ctx.keepdim = dims, g._data.ndim == len(shape)
-        return _spread(g._data, shape, dims)
-
-    @staticmethod
-    def backward(ctx: Node, h: Tensor) -> tuple[Tensor, None, None]:
-        if not isinstance(h, Tensor):
-            return h.sum(axis=ctx.dims, keepdims=ctx.keepdim), None, None
-        return Sum.apply(h, ctx.dims, ctx.keepdim), None, None
+        return _spread(g, ctx.in_shape, ctx.dims), None, None
 
 
 class Mean(Function):
     """sum(x, dims) / n, n the number of elements reduced (NaN for none). One op, not Sum then
-    Div: a node fewer in each pass. d(mean x)/dx_i = 1/n: g / n spread over the reduced dims;
-    that rule is linear in g, so its own derivative is the mean's again (as Sum and SumBackward).
-    """
+    Div: a node fewer in each pass. d(mean x)/dx_i = 1/n: g / n spread over the reduced dims."""
 
     array_rule = True
 
@@ -155,9 +128,7 @@ class Mean(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         n = ctx.n or 1  # n = 0: the input has no elements, the spread g is empty anyway
-        if not isinstance(g, Tensor):
-            return _spread(g / n, ctx.in_shape, ctx.dims), None, None
-        return SumBackward.apply(g / n, ctx.in_shape, ctx.dims), None, None
+        return _spread(g / n, ctx.in_shape, ctx.dims), None, None
 
 
 @tensor_method("sum")
@@ -212,21 +183,15 @@ class Prod(Function):
             if ctx.kept is not None:
                 out = out.reshape(ctx.kept)
             return g * (out / a), None, None
-        m = zero.sum(axis=dims, keepdims=True) - zero
-        if not isinstance(g, Tensor):
-            # the value alone: prod(x') / x'_i where no other element is zero, else 0 (as W_i)
-            x1 = xp.where(zero, 1, a)
-            return g * xp.where(m == 0, x1.prod(axis=dims, keepdims=True) / x1, 0), None, None
-        x1 = Where.apply(_const(zero), 1, a)  # the zeros are constants 1: no derivative there
-        others = Prod.apply(x1, dims, True) / x1
-        if (m == 1).any():
-            zs = Where.apply(_const(zero), a, 0)  # the zero elements, still differentiable
-            other_zero = Sum.apply(zs, dims, True) - zs  # the zero among the others (m == 1)
-            w = Where.apply(_const(m == 0), 1, Where.apply(_const(m == 1), other_zero, 0))
-            others = others * w
-        else:
-            others = Where.apply(_const(m == 0), others, 0)
-        return g * others, None, None
+        m = zero.sum(axis=dims, keepdims=True) - zero  # zeros among each element's others
+        x1 = xp.where(zero, 1, a)  # x': the zeros are constants 1, with no derivative there
+        others = x1.prod(axis=dims, keepdims=True) / x1
+        if not (m == 1).any():
+            return g * xp.where(m == 0, others, 0), None, None  # W = 1 or 0
+        zs = xp.where(zero, a, 0)  # the zero elements, still differentiable
+        other_zero = zs.sum(axis=dims, keepdims=True) - zs  # the zero among the others (m = 1)
+        w = xp.where(m == 0, 1, xp.where(m == 1, other_zero, 0))
+        return g * (others * w), None, None
 
 
 @tensor_method("prod")
@@ -262,12 +227,9 @@ class Amax(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
-        scale, _ = ctx.saved_tensors
+        scale, _ = ctx.saved_tensors  # scale: 1/(number of ties) at the ties, else 0
         ctx.output  # noqa: B018 (its version check: the result must not have been written)
-        scale = scale.astype(data(g).dtype, copy=False)
-        if isinstance(g, Tensor):
-            scale = _const(scale)
-        return g.reshape(ctx.kept) * scale, None, None, None
+        return g.reshape(ctx.kept) * scale.astype(data(g).dtype, copy=False), None, None, None
 
 
 class MaxAll(Amax):
@@ -277,11 +239,7 @@ class MaxAll(Amax):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
         scale, _ = ctx.saved_tensors
-        selected = data(scale) > 0
-        ga = Amax.backward(ctx, g)[0]
-        if isinstance(g, Tensor):
-            return where(_const(selected), ga, 0.0), None, None, None
-        return keep_where(selected, ga), None, None, None
+        return keep_where(scale > 0, Amax.backward(ctx, g)[0]), None, None, None
 
 
 def _amax(a: Tensor, dim: Any, keepdim: bool, smallest: bool, op: str) -> Tensor:
@@ -332,9 +290,7 @@ class SelectAlong(Function):
         n = ctx.in_shape[ctx.dim]
         positions = xp.arange(n).reshape((n,) + (1,) * (len(ctx.in_shape) - ctx.dim - 1))
         chosen = positions == index  # one-hot along dim, broadcast to the input's shape
-        if not isinstance(g, Tensor):
-            return xp.where(chosen, g.reshape(ctx.kept), 0), None, None, None
-        return Where.apply(_const(chosen), g.reshape(ctx.kept), 0), None, None, None
+        return xp.where(chosen, g.reshape(ctx.kept), 0), None, None, None
 
 
 MaxResult = namedtuple("max", ["values", "indices"])
@@ -474,9 +430,7 @@ class Std(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         y = ctx.output
-        if not isinstance(g, Tensor):
-            return xp.where(y == 0, 0, g / (2 * y))
-        return Where.apply(_const(y._data == 0), 0, g / (2 * y))
+        return xp.where(data(y) == 0, 0, g / (2 * y))  # d sqrt(v) = dv / (2 sqrt(v)), 0 at 0
 
 
 @tensor_method("std")
@@ -531,6 +485,7 @@ class Softmax(Function):
     """exp(x) / sum(exp(x), dim), computed with the max subtracted. Fused for speed (one node);
     rule: dx = y * (g - sum(g * y, dim))."""
 
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -541,21 +496,18 @@ class Softmax(Function):
         e /= e.sum(axis=dims, keepdims=True)
         return e
 
-    array_rule = True
-
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         y = ctx.output
         gy = g * y
-        if not isinstance(g, Tensor):
-            return gy - y * gy.sum(axis=ctx.dims, keepdims=True), None
-        return gy - y * Sum.apply(gy, ctx.dims, True), None
+        return gy - y * gy.sum(axis=ctx.dims, keepdims=True), None
 
 
 class LogSoftmax(Function):
     """x - logsumexp(x, dim), computed with the max subtracted. Fused for stability and speed;
     rule: dx = g - exp(y) * sum(g, dim). Slices holding +inf or only -inf give NaN (PyTorch)."""
 
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -565,14 +517,10 @@ class LogSoftmax(Function):
         shifted = x - _max_keepdims(x, dims)  # rows with +inf, or only -inf: NaN, as PyTorch
         return shifted - xp.log(xp.exp(shifted).sum(axis=dims, keepdims=True))
 
-    array_rule = True
-
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         y = ctx.output
-        if not isinstance(g, Tensor):
-            return g - xp.exp(y) * g.sum(axis=ctx.dims, keepdims=True), None
-        return g - y.exp() * Sum.apply(g, ctx.dims, True), None
+        return g - xp.exp(y) * g.sum(axis=ctx.dims, keepdims=True), None
 
 
 def _softmax_dim(a: Tensor, dim: Any, op: str) -> tuple[int, ...]:
@@ -609,6 +557,8 @@ class NanZeroed(Function):
     """x with its NaNs replaced by 0; the rule is g * (x is not NaN), a product as PyTorch's
     nansum rule (so an infinite g at a NaN, as in nanmean of an all-NaN slice, gives NaN)."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.keep = ~xp.isnan(a._data)
@@ -616,7 +566,7 @@ class NanZeroed(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        return g * _const(ctx.keep)
+        return g * ctx.keep
 
 
 def _nan_zeroed(a: Tensor) -> Tensor:
@@ -652,6 +602,7 @@ class VectorNorm(Function):
     with |x| = norm; else sign(x) |x|^(p-1) g / norm^(p-1) (0 where the norm or, for p < 1,
     x is 0). split=False (cdist's rule): each tie at p = +-inf gets the whole sign(x) g."""
 
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -680,24 +631,24 @@ class VectorNorm(Function):
         p, norm = ctx.p, ctx.output
         if ctx.kept is not None:
             g, norm = g.reshape(ctx.kept), norm.reshape(ctx.kept)
-        zero_norm = _const(data(norm) == 0)
+        zero_norm = data(norm) == 0
         if p == 0:
-            return _const(xp.zeros(a.shape, data(g).dtype)), None, None, None, None
+            return xp.zeros_like(a), None, None, None, None
         if p == 1:
-            return a.sign() * g, None, None, None, None
+            return xp.sign(a) * g, None, None, None, None
         if p == 2:
-            return a * Where.apply(zero_norm, 0, g / norm), None, None, None, None
+            return a * xp.where(zero_norm, 0, g / norm), None, None, None, None
         if math.isinf(p):
             mask = xp.abs(data(a)) == data(norm)
             share = mask.astype(data(g).dtype)
             if ctx.split:
                 share /= mask.sum(axis=ctx.dims, keepdims=True)
-            return a.sign() * (g * _const(share)), None, None, None, None
+            return xp.sign(a) * (g * share), None, None, None, None
         if p < 1:
-            scaled = a.sign() * Where.apply(_const(data(a) == 0), 0, a.abs() ** (p - 1))
+            scaled = xp.sign(a) * xp.where(data(a) == 0, 0, xp.abs(a) ** (p - 1))
             return scaled * g * norm ** (1 - p), None, None, None, None
-        scaled = a.sign() * a.abs() ** (p - 1) if p < 2 else a * a.abs() ** (p - 2)
-        return scaled * Where.apply(zero_norm, 0, g / norm ** (p - 1)), None, None, None, None
+        scaled = xp.sign(a) * xp.abs(a) ** (p - 1) if p < 2 else a * xp.abs(a) ** (p - 2)
+        return scaled * xp.where(zero_norm, 0, g / norm ** (p - 1)), None, None, None, None
 
 
 def _vector_norm(a: Tensor, p: float, dim: Any, keepdim: bool, op: str) -> Tensor:
@@ -803,6 +754,8 @@ class _Distributed(Function):
     """A reduction to one value whose result is given: the gradient is split evenly among the
     elements equal to it (weights, a constant), as PyTorch's evenly_distribute_backward."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor, value: Any, weights: Any) -> Any:
         ctx.save_for_backward(weights)
@@ -811,7 +764,7 @@ class _Distributed(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         (weights,) = ctx.saved_tensors
-        return g * _const(data(weights).astype(data(g).dtype, copy=False)), None, None
+        return g * weights.astype(data(g).dtype, copy=False), None, None
 
 
 def _median_all(a: Tensor, ignore_nan: bool, op: str) -> Tensor:
@@ -889,11 +842,13 @@ def _scan_arg(a: Tensor, dim: Any, op: str) -> int:
 
 def _reversed_cumsum(g: Tensor, dim: int) -> Tensor:
     """sum_{j >= i} g_j along dim (exact: a cumsum of the reversed tensor, reversed)."""
-    return flip(CumSum.apply(flip(g, dim), dim), dim)
+    return xp.flip(xp.cumsum(xp.flip(g, dim), axis=dim), dim)
 
 
 class CumSum(Function):
     """y_i = sum_{j <= i} x_j along dim; dx_i = sum_{j >= i} g_j (a reversed cumsum)."""
+
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, dim: int) -> Any:
@@ -911,6 +866,7 @@ class CumProd(Function):
     it is computed exactly, O(n^2) per slice: Q[k, j] = prod_{i <= j, i != k} x_i as the
     cumprod over i of x with x_k replaced by 1, then dx_k = sum_{j >= k} g_j Q[k, j]."""
 
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -922,18 +878,16 @@ class CumProd(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         (a,) = ctx.saved_tensors
-        d, n = ctx.dim, a.shape[ctx.dim]
+        d, n = ctx.dim, data(a).shape[ctx.dim]
         if n <= 1:
             return g, None
         if not (data(a) == 0).any():
             return _reversed_cumsum(ctx.output * g, d) / a, None
-        x = movedim(a, d, -1).unsqueeze(-2)  # (..., 1, n): x_i along the last dim
-        eye = xp.eye(n, dtype=bool)
-        q = CumProd.apply(Where.apply(_const(eye), 1, x), x.ndim - 1)  # (..., k, j)
-        upper = _const(xp.triu(xp.ones((n, n), bool)))  # j >= k
-        gj = movedim(g, d, -1).unsqueeze(-2)
-        dx = Sum.apply(Where.apply(upper, q * gj, 0), (x.ndim - 1,), False)
-        return movedim(dx, -1, d), None
+        x = xp.expand_dims(xp.moveaxis(a, d, -1), -2)  # (..., 1, n): x_i along the last dim
+        q = xp.cumprod(xp.where(xp.eye(n, dtype=bool), 1, x), axis=-1)  # (..., k, j)
+        gj = xp.expand_dims(xp.moveaxis(g, d, -1), -2)
+        upper = xp.triu(xp.ones((n, n), bool))  # j >= k
+        return xp.moveaxis(xp.where(upper, q * gj, 0).sum(axis=-1), -1, d), None
 
 
 def _scan(fn: Any, a: Tensor, dim: Any, dtype: Any, op: str) -> Tensor:
@@ -963,6 +917,7 @@ class LogCumSumExp(Function):
     dx_j = sum_{i >= j} g_i exp(x_j - y_i), computed in log space for the positive and the
     negative parts of g apart: exp(x + reversed_logcumsumexp(log(+-g) - y))."""
 
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -979,14 +934,14 @@ class LogCumSumExp(Function):
             return g, None
         # log(0) as a finite number (no inf - inf), half the lowest so that - y cannot overflow
         lowest = xp.finfo(data(g).dtype).min / 2
-        log_g = log(g.abs())
-        pos = Where.apply(_const(data(g) > 0), log_g, lowest)
-        neg = Where.apply(_const(data(g) < 0), log_g, lowest)
+        log_g = xp.log(xp.abs(g))
+        pos = xp.where(data(g) > 0, log_g, lowest)
+        neg = xp.where(data(g) < 0, log_g, lowest)
 
         def reversed_lcse(t: Tensor) -> Tensor:
-            return flip(LogCumSumExp.apply(flip(t, d), d), d)
+            return xp.flip(xp.logaddexp.accumulate(xp.flip(t, d), axis=d), d)
 
-        return (reversed_lcse(pos - y) + a).exp() - (reversed_lcse(neg - y) + a).exp(), None
+        return xp.exp(reversed_lcse(pos - y) + a) - xp.exp(reversed_lcse(neg - y) + a), None
 
 
 @tensor_method("logcumsumexp")
