@@ -55,6 +55,14 @@ class Matmul(Function):
 @tensor_method(["matmul", "__matmul__"])
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with NumPy/PyTorch rules for 1-D, 2-D and batched operands."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):  # the checks below on the arrays, once
+        x, y = a._data, b._data
+        if (x.ndim and y.ndim and x.dtype is y.dtype
+                and x.shape[-1] == y.shape[0 if y.ndim == 1 else -2]):
+            try:
+                return Matmul.apply(a, b)
+            except ValueError:
+                pass  # batch dimensions that do not broadcast: the message below
     a = check_operand(a, "matmul")
     b = check_operand(b, "matmul")
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
