@@ -452,3 +452,29 @@ def test_isnan_isinf_isfinite_match_torch():
     for name in ("isnan", "isinf", "isfinite"):
         assert getattr(cr, name)(cr.tensor(v)).tolist() == getattr(torch, name)(
             torch.tensor(v)).tolist()
+
+
+# ----- one rule per op: the same rule on arrays and on Tensors ---------------------------------
+def test_keep_where_is_an_exact_selection_on_arrays_and_on_tensors():
+    from chainrule.tensor.backend import keep_where
+
+    g = np.array([[np.nan, np.inf, 1.0], [2.0, -np.inf, np.nan]], dtype=np.float32)
+    mask = np.array([[False, True, True], [False, False, True]])
+    want = np.where(mask, g, 0)
+    out = keep_where(mask, g)
+    assert out.dtype == g.dtype
+    np.testing.assert_array_equal(out, want)
+    # a mask that broadcasts against g, a 0-d array, a NumPy scalar, a dtype without a trick
+    np.testing.assert_array_equal(keep_where(mask[1], g), np.where(mask[1], g, 0))
+    assert keep_where(np.array(False), np.array(np.nan)) == 0
+    assert keep_where(np.True_, np.float64(3.0)) == 3.0
+    assert keep_where(mask, g.astype(np.float16)).dtype == np.float16
+    # on Tensors: where(mask, g, 0), recorded; with the mask's source, recorded on it too with
+    # derivative 0 (what relu's rule does, as PyTorch's threshold_backward)
+    y = cr.tensor([0.0, 1.0, 2.0], dtype=cr.float64, requires_grad=True)
+    gt = cr.tensor([np.nan, 3.0, 4.0], dtype=cr.float64)
+    assert not keep_where(y._data > 0, gt).requires_grad
+    sel = keep_where(y._data > 0, gt, y)
+    assert sel.requires_grad and sel.tolist()[1:] == [3.0, 4.0] and sel.tolist()[0] == 0.0
+    (d,) = cr.grad(sel.sum(), y)
+    assert d.tolist() == [0.0, 0.0, 0.0]
