@@ -455,6 +455,36 @@ def test_isnan_isinf_isfinite_match_torch():
 
 
 # ----- one rule per op: the same rule on arrays and on Tensors ---------------------------------
+@pytest.mark.torch
+def test_number_divided_by_a_tensor_is_reciprocal_times_the_number_like_torch():
+    # PyTorch computes number / x as x.reciprocal() * number: it saves 1 / x, not x, so an
+    # in-place write to x afterwards does not invalidate the gradient
+    def run(m):
+        a = m.tensor([1.0, 2.0, 4.0], dtype=m.float64, requires_grad=True)
+        b = a * 2
+        v = b[-1]
+        y = -1 / v
+        v.fill_(0.5)
+        (y * 3).backward()
+        return y, a.grad
+
+    (y, g), (ty, tg) = run(cr), run(torch)
+    assert y.item() == ty.item() and g.tolist() == tg.tolist()
+    assert y.grad_fn.name() == "MulBackward"
+    assert y.grad_fn.next_functions[0][0].name() == "ReciprocalBackward"
+    for num in (2, 2.5, True):
+        ours, theirs = num / cr.tensor([1, 2]), num / torch.tensor([1, 2])
+        assert str(theirs.dtype) == f"torch.{ours.dtype.name}"
+        assert ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.torch
+def test_reciprocal_matches_torch_to_second_order_and_refuses_nothing_torch_accepts():
+    check_op(cr.reciprocal, torch.reciprocal, [np.array([[0.5, -2.0], [3.0, 0.0]])])
+    check_op(lambda x: 3.0 / x, lambda x: 3.0 / x, [np.array([0.5, -2.0, 0.0])])
+    assert cr.reciprocal(cr.tensor([2, 4])).dtype == cr.float32
+
+
 def test_keep_where_is_an_exact_selection_on_arrays_and_on_tensors():
     from chainrule.tensor.backend import keep_where
 

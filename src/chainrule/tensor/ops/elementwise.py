@@ -10,8 +10,9 @@ they have no derivative, so a rule that multiplies or selects with them stays di
 ``g`` and its saved inputs.
 
 Primitives with rules: add, sub, mul, div, neg, pow, exp, log, sqrt, sin, cos, tanh, sigmoid,
-relu, abs, sign, clamp, maximum, minimum, where, cast, clone. Compositions: square (a * a),
-reciprocal (1 / a). Comparisons and logical ops return bool tensors and record nothing.
+relu, abs, sign, reciprocal, clamp, maximum, minimum, where, cast, clone. Compositions: square
+(a * a), number / a (reciprocal(a) * number, as PyTorch's). Comparisons and logical ops return
+bool tensors and record nothing.
 """
 
 from __future__ import annotations
@@ -665,6 +666,10 @@ def div(a: Operand, b: Operand) -> Tensor:
 
 @tensor_method("__rtruediv__")
 def _rdiv(a: Tensor, b: Operand) -> Tensor:
+    """``b / a`` for a number b: reciprocal(a) * b, as PyTorch computes it (so what is saved is
+    1 / a, not a: a later in-place write to a does not invalidate this gradient)."""
+    if isinstance(b, _NUMBER):
+        return mul(reciprocal(a), b)
     return _div(b, a)
 
 
@@ -799,10 +804,28 @@ def square(a: Tensor) -> Tensor:
     return mul(a, a)
 
 
+class Reciprocal(Function):
+    """1 / a. A primitive, as PyTorch's: its rule reads the result (d/da = -1/a^2 = -y^2), so
+    it saves 1 / a, not a (``number / a`` is reciprocal(a) * number, as in PyTorch)."""
+
+    elementwise = True
+    array_rule = True
+    save_output = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        return 1 / a._data
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        y = ctx.output
+        return -g * (y * y)
+
+
 @tensor_method("reciprocal")
 def reciprocal(a: Tensor) -> Tensor:
-    """1 / a (a composition; integer tensors give the default float dtype, as PyTorch)."""
-    return _rdiv(_tensor_arg(a, "reciprocal"), 1.0)
+    """1 / a (integer tensors give the default float dtype, as PyTorch)."""
+    return Reciprocal.apply(_floating(a, "reciprocal"))
 
 
 def _plain_number(x: Any) -> bool:
