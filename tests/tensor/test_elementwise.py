@@ -452,3 +452,59 @@ def test_isnan_isinf_isfinite_match_torch():
     for name in ("isnan", "isinf", "isfinite"):
         assert getattr(cr, name)(cr.tensor(v)).tolist() == getattr(torch, name)(
             torch.tensor(v)).tolist()
+
+
+# ----- one rule per op: the same rule on arrays and on Tensors ---------------------------------
+@pytest.mark.torch
+def test_number_divided_by_a_tensor_is_reciprocal_times_the_number_like_torch():
+    # PyTorch computes number / x as x.reciprocal() * number: it saves 1 / x, not x, so an
+    # in-place write to x afterwards does not invalidate the gradient
+    def run(m):
+        a = m.tensor([1.0, 2.0, 4.0], dtype=m.float64, requires_grad=True)
+        b = a * 2
+        v = b[-1]
+        y = -1 / v
+        v.fill_(0.5)
+        (y * 3).backward()
+        return y, a.grad
+
+    (y, g), (ty, tg) = run(cr), run(torch)
+    assert y.item() == ty.item() and g.tolist() == tg.tolist()
+    assert y.grad_fn.name() == "MulBackward"
+    assert y.grad_fn.next_functions[0][0].name() == "ReciprocalBackward"
+    for num in (2, 2.5, True):
+        ours, theirs = num / cr.tensor([1, 2]), num / torch.tensor([1, 2])
+        assert str(theirs.dtype) == f"torch.{ours.dtype.name}"
+        assert ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.torch
+def test_reciprocal_matches_torch_to_second_order_and_refuses_nothing_torch_accepts():
+    check_op(cr.reciprocal, torch.reciprocal, [np.array([[0.5, -2.0], [3.0, 0.0]])])
+    check_op(lambda x: 3.0 / x, lambda x: 3.0 / x, [np.array([0.5, -2.0, 0.0])])
+    assert cr.reciprocal(cr.tensor([2, 4])).dtype == cr.float32
+
+
+def test_keep_where_is_an_exact_selection_on_arrays_and_on_tensors():
+    from chainrule.tensor.backend import keep_where
+
+    g = np.array([[np.nan, np.inf, 1.0], [2.0, -np.inf, np.nan]], dtype=np.float32)
+    mask = np.array([[False, True, True], [False, False, True]])
+    want = np.where(mask, g, 0)
+    out = keep_where(mask, g)
+    assert out.dtype == g.dtype
+    np.testing.assert_array_equal(out, want)
+    # a mask that broadcasts against g, a 0-d array, a NumPy scalar, a dtype without a trick
+    np.testing.assert_array_equal(keep_where(mask[1], g), np.where(mask[1], g, 0))
+    assert keep_where(np.array(False), np.array(np.nan)) == 0
+    assert keep_where(np.True_, np.float64(3.0)) == 3.0
+    assert keep_where(mask, g.astype(np.float16)).dtype == np.float16
+    # on Tensors: where(mask, g, 0), recorded; with the mask's source, recorded on it too with
+    # derivative 0 (what relu's rule does, as PyTorch's threshold_backward)
+    y = cr.tensor([0.0, 1.0, 2.0], dtype=cr.float64, requires_grad=True)
+    gt = cr.tensor([np.nan, 3.0, 4.0], dtype=cr.float64)
+    assert not keep_where(y._data > 0, gt).requires_grad
+    sel = keep_where(y._data > 0, gt, y)
+    assert sel.requires_grad and sel.tolist()[1:] == [3.0, 4.0] and sel.tolist()[0] == 0.0
+    (d,) = cr.grad(sel.sum(), y)
+    assert d.tolist() == [0.0, 0.0, 0.0]

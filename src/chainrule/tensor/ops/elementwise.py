@@ -1,13 +1,18 @@
 """Elementwise ops: each Function's forward and its derivative rule side by side.
 
-Rules return gradients possibly still broadcast; Function.apply sums them back to each input's
-shape (backward.sum_to), so no rule deals with broadcasting. Masks that select where a gradient
-flows (relu, clamp, maximum, where) are constants: they have no derivative, so a rule that
-multiplies or selects with them stays differentiable in ``g`` and its saved inputs.
+Each rule is written once, in NumPy's vocabulary (operators, ``xp.<function>``): it runs on bare
+arrays in a backward pass that records nothing and on Tensors under create_graph, where the same
+text is recorded (Tensor implements NumPy's protocols, ops/protocol.py) and so is differentiated
+again. Rules return gradients possibly still broadcast; Function.apply sums them back to each
+input's shape (backward.sum_to), so no rule deals with broadcasting. Masks that select where a
+gradient flows (relu, clamp, maximum, where) are constants, taken from the arrays (``data(x)``):
+they have no derivative, so a rule that multiplies or selects with them stays differentiable in
+``g`` and its saved inputs.
 
 Primitives with rules: add, sub, mul, div, neg, pow, exp, log, sqrt, sin, cos, tanh, sigmoid,
-relu, abs, sign, clamp, maximum, minimum, where, cast, clone. Compositions: square (a * a),
-reciprocal (1 / a). Comparisons and logical ops return bool tensors and record nothing.
+relu, abs, sign, reciprocal, clamp, maximum, minimum, where, cast, clone. Compositions: square
+(a * a), number / a (reciprocal(a) * number, as PyTorch's). Comparisons and logical ops return
+bool tensors and record nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from chainrule.tensor.devices import device as _device
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import Operand, broadcast_check, check_operand, data
 from chainrule.tensor.ops._util import const as _const
-from chainrule.tensor.tensor import Tensor, tensor_method, zeros_like
+from chainrule.tensor.tensor import Tensor, tensor_method
 
 
 def _to(x: Tensor, np_dtype: Any) -> Tensor:
@@ -168,7 +173,7 @@ def _floating(a: Any, op: str) -> Tensor:
 # ----- arithmetic ------------------------------------------------------------------------------
 class Add(Function):
     elementwise = True
-    array_rule = True  # the rule below runs on arrays too
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -181,7 +186,7 @@ class Add(Function):
 
 class Sub(Function):
     elementwise = True
-    array_rule = True  # the rule below runs on arrays too
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -194,7 +199,7 @@ class Sub(Function):
 
 class Mul(Function):
     elementwise = True
-    array_rule = True  # the rule below runs on arrays too
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -212,7 +217,7 @@ class Mul(Function):
 
 class Div(Function):
     elementwise = True
-    array_rule = True  # the rule below runs on arrays too
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -230,7 +235,7 @@ class Div(Function):
 
 class Neg(Function):
     elementwise = True
-    array_rule = True  # the rule below runs on arrays too
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
@@ -252,36 +257,23 @@ class Pow(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
-        if not isinstance(g, Tensor):
-            return _pow_grads(ctx, g, a, b)
+        e = data(b)  # the exponent's values (a number or an array): masks are constants
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (PyTorch: avoids 0 * inf at a == 0)
-            if isinstance(b, Tensor):
-                ga = _zero_where(b._data == 0, g * b * a ** (b - 1))
-            elif b == 0:
-                ga = _const(xp.zeros_like(g._data))
+            # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (PyTorch: avoids 0 * inf at a == 0);
+            # a number exponent 0 gives a constant zero (PyTorch's zeros_like: no graph)
+            if type(e) is not ndarray:
+                ga = xp.zeros_like(g) if e == 0 else g * b * a ** (b - 1)
             else:
-                ga = g * b * a ** (b - 1)
+                ga = xp.where(e == 0, 0, g * b * a ** (b - 1))
         if ctx.needs_input_grad[1]:
-            # d(a^b)/db = a^b ln(a), taken as 0 where a == 0 and b >= 0 (PyTorch: the limit)
-            at = a if isinstance(a, Tensor) else _const(xp.asarray(a, dtype=g._data.dtype))
-            zero_base = (at._data == 0) & (data(b) >= 0)
-            gb = g * _zero_where(zero_base, (at ** b) * log(at))
+            # d(a^b)/db = a^b ln(a), taken as 0 where a == 0 and b >= 0 (PyTorch: the limit);
+            # a number base as a 0-d array of g's dtype (NumPy's own scalars would promote)
+            if type(data(a)) is not ndarray:
+                a = xp.asarray(a, data(g).dtype)
+            zero_base = (data(a) == 0) & (e >= 0)
+            gb = g * xp.where(zero_base, 0, a ** b * xp.log(a))
         return ga, gb
-
-
-def _pow_grads(ctx: Node, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    """Pow's rule on arrays (a or b may be a number), with the same zeros as the Tensor rule."""
-    ga = gb = None
-    if ctx.needs_input_grad[0]:
-        ga = g * b * a ** (b - 1)
-        if type(b) is ndarray or b == 0:
-            ga = xp.where(b == 0, 0, ga)
-    if ctx.needs_input_grad[1]:
-        a = xp.asarray(a, g.dtype) if type(a) is not ndarray else a
-        gb = g * xp.where((a == 0) & (b >= 0), 0, a ** b * xp.log(a))
-    return ga, gb
 
 
 # ----- unary -----------------------------------------------------------------------------------
@@ -298,8 +290,7 @@ def _sigmoid(x: Any) -> Any:
 
 class Exp(Function):
     elementwise = True
-    array_rule = True  # the rule below runs on arrays too
-
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -313,7 +304,7 @@ class Exp(Function):
 
 class Log(Function):
     elementwise = True
-    array_rule = True  # the rule below runs on arrays too
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
@@ -352,7 +343,7 @@ class Sin(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * (cos(a) if isinstance(a, Tensor) else xp.cos(a))  # d sin(a)/da = cos(a)
+        return g * xp.cos(a)  # d sin(a)/da = cos(a)
 
 
 class Cos(Function):
@@ -367,95 +358,37 @@ class Cos(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * -(sin(a) if isinstance(a, Tensor) else xp.sin(a))  # d cos(a)/da = -sin(a)
+        return g * -xp.sin(a)  # d cos(a)/da = -sin(a)
 
 
 class Tanh(Function):
     elementwise = True
+    array_rule = True
     save_output = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         return xp.tanh(a._data)
 
-    array_rule = True
-
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        y = ctx.output  # d tanh(a)/da = 1 - tanh(a)^2
-        return _tanh_grad(g, y) if not isinstance(g, Tensor) else TanhBackward.apply(g, y)
-
-
-def _tanh_grad(g: Any, y: Any) -> Any:
-    return g * (1 - y * y)
-
-
-class TanhBackward(Function):
-    """g (1 - y^2) as one op (fused for measured speed: three ops per tanh backward otherwise);
-    its own rule: d/dg = 1 - y^2, d/dy = -2 g y."""
-
-    elementwise = True
-
-    array_rule = True
-
-    @staticmethod
-    def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
-        if ctx.needs_input_grad:
-            ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
-        return _tanh_grad(g._data, y._data)
-
-    @staticmethod
-    def backward(ctx: Node, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        g, y = ctx.saved_tensors
-        gg = None
-        if ctx.needs_input_grad[0]:
-            gg = TanhBackward.apply(h, y) if isinstance(h, Tensor) else _tanh_grad(h, y)
-        gy = h * g * y * -2.0 if ctx.needs_input_grad[1] else None
-        return gg, gy
+        y = ctx.output
+        return g * (1 - y * y)  # d tanh(a)/da = 1 - tanh(a)^2
 
 
 class Sigmoid(Function):
     elementwise = True
+    array_rule = True
     save_output = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         return _sigmoid(a._data)
 
-    array_rule = True
-
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        y = ctx.output  # d s(a)/da = s(a) (1 - s(a))
-        return _sigmoid_grad(g, y) if not isinstance(g, Tensor) else SigmoidBackward.apply(g, y)
-
-
-def _sigmoid_grad(g: Any, y: Any) -> Any:
-    return g * y * (1 - y)
-
-
-class SigmoidBackward(Function):
-    """g y (1 - y) as one op (fused for measured speed, like TanhBackward);
-    its own rule: d/dg = y (1 - y), d/dy = g (1 - 2y)."""
-
-    elementwise = True
-
-    array_rule = True
-
-    @staticmethod
-    def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
-        if ctx.needs_input_grad:
-            ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
-        return _sigmoid_grad(g._data, y._data)
-
-    @staticmethod
-    def backward(ctx: Node, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        g, y = ctx.saved_tensors
-        gg = None
-        if ctx.needs_input_grad[0]:
-            gg = SigmoidBackward.apply(h, y) if isinstance(h, Tensor) else _sigmoid_grad(h, y)
-        gy = h * g * (1 - 2 * y) if ctx.needs_input_grad[1] else None
-        return gg, gy
+        y = ctx.output
+        return g * y * (1 - y)  # d s(a)/da = s(a) (1 - s(a))
 
 
 class Relu(Function):
@@ -470,26 +403,10 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         # g where the result is positive, 0 elsewhere (0 at a == 0, and where g is nan: a
-        # selection, not a product, as PyTorch)
+        # selection, not a product, as PyTorch); recorded as a function of the result too, with
+        # derivative 0, as PyTorch's threshold_backward (under create_graph it requires grad)
         y = ctx.output
-        if isinstance(y, Tensor):
-            return ThresholdBackward.apply(g, y)
-        return keep_where(y > 0, g)
-
-
-class ThresholdBackward(Function):
-    """relu's gradient as an op of (g, y): g where y > 0, else 0. Its derivative in y is zero,
-    but y is an input, so under create_graph the gradient requires grad as PyTorch's does."""
-
-    @staticmethod
-    def forward(ctx: Node, g: Tensor, y: Tensor) -> Any:
-        ctx.save_for_backward(y)
-        return keep_where(y._data > 0, g._data)
-
-    @staticmethod
-    def backward(ctx: Node, gg: Tensor) -> tuple[Tensor, Tensor]:
-        (y,) = ctx.saved_tensors
-        return ThresholdBackward.apply(gg, y), zeros_like(y)
+        return keep_where(y > 0, g, y)  # (y > 0: a constant mask, on arrays and Tensors)
 
 
 class Abs(Function):
@@ -504,10 +421,9 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        if not isinstance(g, Tensor):
-            return g * xp.sign(a)
-        # d|a|/da = sign(a) (0 at a == 0), recorded as PyTorch does: the gradient requires grad
-        return g * Sign.apply(a)
+        # d|a|/da = sign(a) (0 at a == 0); sign(a) is recorded (with derivative 0), as PyTorch's:
+        # under create_graph the gradient requires grad
+        return g * xp.sign(a)
 
 
 class Sign(Function):
@@ -520,9 +436,7 @@ class Sign(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        if not isinstance(g, Tensor):
-            return xp.zeros_like(g)
-        return _const(xp.zeros_like(g._data))  # piecewise constant: the derivative is 0
+        return xp.zeros_like(g)  # piecewise constant: the derivative is 0 (a constant)
 
 
 class Clamp(Function):
@@ -552,13 +466,13 @@ class Clamp(Function):
                 keep = x >= lo_d
             else:
                 keep = (x >= lo_d) & (x <= hi_d)
-            ga = _zero_where(~keep, g)
+            ga = xp.where(keep, g, 0)
         if need[1]:
             keep = x < lo_d if hi is None else (x < lo_d) & (lo_d < hi_d)
-            g_lo = _zero_where(~keep, g)
+            g_lo = xp.where(keep, g, 0)
         if need[2]:
             keep = x > hi_d if lo is None else (x > hi_d) | (hi_d < lo_d)
-            g_hi = _zero_where(~keep, g)
+            g_hi = xp.where(keep, g, 0)
         return ga, g_lo, g_hi
 
 
@@ -595,10 +509,9 @@ def _select_grads(ctx: Node, g: Tensor, x: Any, y: Any) -> tuple[Tensor | None, 
     g, the smaller 0, and ties split it 0.5/0.5 (PyTorch). NaN operands: both get g."""
     tie = x == y
     if tie.any():
-        half = xp.where(tie, 0.5, 1.0).astype(data(g).dtype)
-        g = g * (_const(half) if isinstance(g, Tensor) else half)
-    ga = _zero_where(x < y, g) if ctx.needs_input_grad[0] else None
-    gb = _zero_where(x > y, g) if ctx.needs_input_grad[1] else None
+        g = g * xp.where(tie, 0.5, 1.0).astype(data(g).dtype)
+    ga = xp.where(x < y, 0, g) if ctx.needs_input_grad[0] else None
+    gb = xp.where(x > y, 0, g) if ctx.needs_input_grad[1] else None
     return ga, gb
 
 
@@ -613,18 +526,10 @@ class Where(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[None, Tensor | None, Tensor | None]:
         (cond,) = ctx.saved_tensors
-        where = Where.apply if isinstance(g, Tensor) else xp.where  # cond: a Tensor or an array
-        ga = where(cond, g, 0) if ctx.needs_input_grad[1] else None
-        gb = where(cond, 0, g) if ctx.needs_input_grad[2] else None
+        c = data(cond)
+        ga = xp.where(c, g, 0) if ctx.needs_input_grad[1] else None
+        gb = xp.where(c, 0, g) if ctx.needs_input_grad[2] else None
         return None, ga, gb
-
-
-def _zero_where(mask: Any, x: Any) -> Any:
-    """``x`` (a Tensor or an array) with zeros where the bool array ``mask`` is set (a constant
-    selection)."""
-    if not isinstance(x, Tensor):
-        return xp.where(mask, 0, x)
-    return Where.apply(_const(mask), 0, x)
 
 
 class Cast(Function):
@@ -637,9 +542,7 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        if not isinstance(g, Tensor):
-            return g.astype(ctx.in_dtype), None
-        return g.to(dtype=ctx.in_dtype), None
+        return xp.astype(g, ctx.in_dtype), None  # back to the input's dtype
 
 
 class Clone(Function):
@@ -758,13 +661,15 @@ def _rmul(a: Tensor, b: Operand) -> Tensor:
 def div(a: Operand, b: Operand) -> Tensor:
     """a / b elementwise (true division; x/0 gives inf or nan as in IEEE arithmetic; integer
     operands give the default float dtype, as PyTorch)."""
-    if (type(b) is float or type(b) is int) and b != 0:  # the common x / n: nothing to silence
-        return _div(a, b)
     return _div(a, b)
 
 
 @tensor_method("__rtruediv__")
 def _rdiv(a: Tensor, b: Operand) -> Tensor:
+    """``b / a`` for a number b: reciprocal(a) * b, as PyTorch computes it (so what is saved is
+    1 / a, not a: a later in-place write to a does not invalidate this gradient)."""
+    if isinstance(b, _NUMBER):
+        return mul(reciprocal(a), b)
     return _div(b, a)
 
 
@@ -899,10 +804,28 @@ def square(a: Tensor) -> Tensor:
     return mul(a, a)
 
 
+class Reciprocal(Function):
+    """1 / a. A primitive, as PyTorch's: its rule reads the result (d/da = -1/a^2 = -y^2), so
+    it saves 1 / a, not a (``number / a`` is reciprocal(a) * number, as in PyTorch)."""
+
+    elementwise = True
+    array_rule = True
+    save_output = True
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor) -> Any:
+        return 1 / a._data
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        y = ctx.output
+        return -g * (y * y)
+
+
 @tensor_method("reciprocal")
 def reciprocal(a: Tensor) -> Tensor:
-    """1 / a (a composition; integer tensors give the default float dtype, as PyTorch)."""
-    return _rdiv(_tensor_arg(a, "reciprocal"), 1.0)
+    """1 / a (integer tensors give the default float dtype, as PyTorch)."""
+    return Reciprocal.apply(_floating(a, "reciprocal"))
 
 
 def _plain_number(x: Any) -> bool:
@@ -1117,7 +1040,8 @@ __all__ = [
 # ===== more elementwise ops ===================================================================
 # Inverse trigonometric and hyperbolic functions, exp/log variants, the error function,
 # rounding, and the binary ops of PyTorch's pointwise family. Each primitive's rule is written
-# in Tensor operations (so it is differentiable again); the rest are compositions.
+# in NumPy's vocabulary, as above (so it runs on arrays and is differentiable again); the rest
+# are compositions.
 from chainrule.tensor.ops import _special  # noqa: E402  (appended section: its own import)
 
 _LN2 = 0.6931471805599453  # log(2)
@@ -1128,10 +1052,11 @@ _DEG = 0.017453292519943295  # pi / 180
 
 
 class _Unary(Function):
-    """f(a) = ``ufunc(a)`` elementwise. A subclass states f' in its ``backward`` with Tensor ops,
-    from the input (saved) or, where ``save_output``, from the result."""
+    """f(a) = ``ufunc(a)`` elementwise. A subclass states f' in its ``backward``, from the input
+    (saved) or, where ``save_output``, from the result."""
 
     elementwise = True
+    array_rule = True
     ufunc: Any = None
 
     @staticmethod
@@ -1147,7 +1072,7 @@ class Acos(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return -g * rsqrt(1 - a * a)  # d acos(a)/da = -1 / sqrt(1 - a^2)
+        return -g / xp.sqrt(1 - a * a)  # d acos(a)/da = -1 / sqrt(1 - a^2)
 
 
 class Asin(_Unary):
@@ -1156,7 +1081,7 @@ class Asin(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * rsqrt(1 - a * a)  # d asin(a)/da = 1 / sqrt(1 - a^2)
+        return g / xp.sqrt(1 - a * a)  # d asin(a)/da = 1 / sqrt(1 - a^2)
 
 
 class Atan(_Unary):
@@ -1174,7 +1099,7 @@ class Acosh(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * rsqrt(a * a - 1)  # d acosh(a)/da = 1 / sqrt(a^2 - 1)
+        return g / xp.sqrt(a * a - 1)  # d acosh(a)/da = 1 / sqrt(a^2 - 1)
 
 
 class Asinh(_Unary):
@@ -1183,7 +1108,7 @@ class Asinh(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * rsqrt(a * a + 1)  # d asinh(a)/da = 1 / sqrt(a^2 + 1)
+        return g / xp.sqrt(a * a + 1)  # d asinh(a)/da = 1 / sqrt(a^2 + 1)
 
 
 class Atanh(_Unary):
@@ -1211,7 +1136,7 @@ class Sinh(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * cosh(a)
+        return g * xp.cosh(a)  # d sinh(a)/da = cosh(a)
 
 
 class Cosh(_Unary):
@@ -1220,7 +1145,7 @@ class Cosh(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * sinh(a)
+        return g * xp.sinh(a)  # d cosh(a)/da = sinh(a)
 
 
 class Exp2(_Unary):
@@ -1251,7 +1176,7 @@ class Log1p(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g / (a + 1)
+        return g / (a + 1)  # d ln(1 + a)/da = 1 / (1 + a)
 
 
 class Log2(_Unary):
@@ -1260,7 +1185,7 @@ class Log2(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g / (a * _LN2)
+        return g / (a * _LN2)  # d log2(a)/da = 1 / (a ln 2)
 
 
 class Log10(_Unary):
@@ -1269,7 +1194,7 @@ class Log10(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g / (a * _LN10)
+        return g / (a * _LN10)  # d log10(a)/da = 1 / (a ln 10)
 
 
 def _rsqrt(x: Any) -> Any:
@@ -1292,7 +1217,7 @@ class Erf(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * exp(-(a * a)) * _TWO_OVER_SQRTPI
+        return g * xp.exp(-(a * a)) * _TWO_OVER_SQRTPI  # d erf(a)/da = 2/sqrt(pi) e^(-a^2)
 
 
 class Erfc(_Unary):
@@ -1301,7 +1226,7 @@ class Erfc(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return g * exp(-(a * a)) * -_TWO_OVER_SQRTPI
+        return g * xp.exp(-(a * a)) * -_TWO_OVER_SQRTPI  # d erfc(a)/da = -erf'(a)
 
 
 class Erfinv(_Unary):
@@ -1311,7 +1236,7 @@ class Erfinv(_Unary):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         y = ctx.output  # d erfinv(a)/da = 1 / erf'(y) = sqrt(pi)/2 e^(y^2)
-        return g * exp(y * y) * _SQRTPI_OVER_TWO
+        return g * xp.exp(y * y) * _SQRTPI_OVER_TWO
 
 
 class _Step(Function):
@@ -1319,6 +1244,7 @@ class _Step(Function):
     gradient is a constant zero there too. Integer tensors are returned as a copy."""
 
     elementwise = True
+    array_rule = True
     ufunc: Any = None
 
     @staticmethod
@@ -1328,7 +1254,7 @@ class _Step(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        return _const(xp.zeros_like(g._data))
+        return xp.zeros_like(g)  # a constant zero (no graph), as PyTorch's
 
 
 class Floor(_Step):
@@ -1348,6 +1274,7 @@ class Round(Function):
     rint(a / 10^-d) 10^-d for d < 0); its derivative is 0."""
 
     elementwise = True
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, decimals: int) -> Any:
@@ -1363,7 +1290,7 @@ class Round(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return _const(xp.zeros_like(g._data)), None
+        return xp.zeros_like(g), None  # a constant zero (no graph), as PyTorch's
 
 
 def builtins_abs(x: Any) -> Any:
@@ -1508,6 +1435,7 @@ class Logit(Function):
     A primitive: as a composition, the gradient at a = 0 or 1 would be NaN, not PyTorch's inf."""
 
     elementwise = True
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, eps: float | None) -> Any:
@@ -1519,11 +1447,11 @@ class Logit(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         (a,) = ctx.saved_tensors
-        x, eps = a._data, ctx.eps
+        x, eps = data(a), ctx.eps
         d = g / (a * (1 - a))
         if eps is None:
-            return Where.apply(_const((x < 0) | (x > 1)), float("nan"), d), None
-        return _zero_where((x < eps) | (x > 1 - eps), d), None
+            return xp.where((x < 0) | (x > 1), xp.nan, d), None
+        return xp.where((x < eps) | (x > 1 - eps), 0, d), None
 
 
 @tensor_method("logit")
@@ -1601,6 +1529,7 @@ class Atan2(Function):
     d/db = -a / (a^2 + b^2), both taken as 0 where a^2 + b^2 == 0 (PyTorch's)."""
 
     elementwise = True
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -1611,7 +1540,7 @@ class Atan2(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
         denom = a * a + b * b
-        recip = _zero_where(denom._data == 0, reciprocal(denom))
+        recip = xp.where(data(denom) == 0, 0, 1 / denom)
         return (g * b * recip if ctx.needs_input_grad[0] else None,
                 g * -a * recip if ctx.needs_input_grad[1] else None)
 
@@ -1621,6 +1550,7 @@ class FloorDivide(Function):
     but has no derivative for it: backward raises."""
 
     elementwise = True
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -1632,22 +1562,27 @@ class FloorDivide(Function):
 
 
 class Fmod(Function):
-    """fmod(a, b) = a - trunc(a / b) b (C's fmod: the sign of a); d/da = 1,
-    d/db = -trunc(a / b), a constant."""
+    """fmod(a, b) = a - trunc(a / b) b (C's fmod: the sign of a); d/da = 1, d/db = -trunc(a / b),
+    taken as a constant: PyTorch records it (its trunc division has derivative 0, also where
+    b == 0), so its create_graph gradient for b requires grad and ours does not."""
 
     elementwise = True
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
-        x, y = _arrays(a, b)
         if ctx.needs_input_grad and ctx.needs_input_grad[1]:
-            ctx.quotient = xp.trunc(x / y)
-        return xp.fmod(x, y)
+            ctx.save_for_backward(a, b)
+        return xp.fmod(*_arrays(a, b))
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         need = ctx.needs_input_grad
-        return (g if need[0] else None), (-g * _const(ctx.quotient) if need[1] else None)
+        gb = None
+        if need[1]:
+            a, b = ctx.saved_tensors
+            gb = -g * xp.trunc(data(a) / data(b))
+        return (g if need[0] else None), gb
 
 
 def _remainder(x: Any, y: Any) -> Any:
@@ -1659,30 +1594,36 @@ def _remainder(x: Any, y: Any) -> Any:
 
 
 class Remainder(Function):
-    """a - floor(a / b) b (Python's %, the sign of b); d/da = 1, d/db = -floor(a / b), a
-    constant."""
+    """a - floor(a / b) b (Python's %, the sign of b); d/da = 1, d/db = -floor(a / b), Python's
+    floor division (PyTorch's div(rounding_mode="floor")), taken as a constant: PyTorch records
+    it (with derivative 0), so its create_graph gradient for b requires grad and ours does not."""
 
     elementwise = True
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
-        x, y = _arrays(a, b)
         if ctx.needs_input_grad and ctx.needs_input_grad[1]:
-            ctx.quotient = xp.floor_divide(x, y)
-        return _remainder(x, y)
+            ctx.save_for_backward(a, b)
+        return _remainder(*_arrays(a, b))
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         need = ctx.needs_input_grad
-        return (g if need[0] else None), (-g * _const(ctx.quotient) if need[1] else None)
+        gb = None
+        if need[1]:
+            a, b = ctx.saved_tensors
+            gb = -g * xp.floor_divide(data(a), data(b))
+        return (g if need[0] else None), gb
 
 
 class Logaddexp(Function):
-    """log(e^a + e^b) without overflow (NumPy's logaddexp); d/da = sigmoid(a - b),
-    d/db = sigmoid(b - a). A primitive: max(a, b) + log1p(e^-|a - b|) would lose the second
-    derivative where a == b."""
+    """log(e^a + e^b) without overflow (NumPy's logaddexp); d/da = 1 / (1 + e^(b - a)) (that is
+    sigmoid(a - b), PyTorch's formula), d/db = 1 / (1 + e^(a - b)). A primitive:
+    max(a, b) + log1p(e^-|a - b|) would lose the second derivative where a == b."""
 
     elementwise = True
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -1693,13 +1634,16 @@ class Logaddexp(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
         need = ctx.needs_input_grad
-        return (g * sigmoid(a - b) if need[0] else None), (g * sigmoid(b - a) if need[1] else None)
+        return (g / (1 + xp.exp(b - a)) if need[0] else None,
+                g / (1 + xp.exp(a - b)) if need[1] else None)
 
 
 class Logaddexp2(Function):
-    """log2(2^a + 2^b) without overflow; d/da = sigmoid((a - b) ln 2), likewise for b."""
+    """log2(2^a + 2^b) without overflow; d/da = 1 / (1 + 2^(b - a)) (PyTorch's formula),
+    likewise for b."""
 
     elementwise = True
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -1710,13 +1654,14 @@ class Logaddexp2(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
         need = ctx.needs_input_grad
-        return (g * sigmoid((a - b) * _LN2) if need[0] else None,
-                g * sigmoid((b - a) * _LN2) if need[1] else None)
+        return (g / (1 + xp.exp2(b - a)) if need[0] else None,
+                g / (1 + xp.exp2(a - b)) if need[1] else None)
 
 
 def _xlogy(x: Any, y: Any) -> Any:
-    """x ln(y), 0 where x == 0 (even at y == 0), NaN where y is NaN."""
-    return xp.where(xp.isnan(y), xp.nan, xp.where(x == 0, 0, x * xp.log(y)))
+    """x ln(y), 0 where x == 0 (even at y == 0), NaN where y is NaN (arrays or Tensors: the
+    forward and the rule share it)."""
+    return xp.where(xp.isnan(data(y)), xp.nan, xp.where(data(x) == 0, 0, x * xp.log(y)))
 
 
 class Xlogy(Function):
@@ -1724,6 +1669,7 @@ class Xlogy(Function):
     PyTorch), d/dy = x / y."""
 
     elementwise = True
+    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, x: Operand, y: Operand) -> Any:
@@ -1736,7 +1682,7 @@ class Xlogy(Function):
         need = ctx.needs_input_grad
         gx = gy = None
         if need[0]:
-            gx = _zero_where((data(x) == 0) & (data(y) <= 0), xlogy(g, y))
+            gx = xp.where((data(x) == 0) & (data(y) <= 0), 0, _xlogy(g, y))
         if need[1]:
             gy = g * x / y
         return gx, gy
@@ -1746,6 +1692,7 @@ class Hypot(Function):
     """sqrt(a^2 + b^2) without overflow; d/da = a / hypot(a, b), d/db = b / hypot(a, b)."""
 
     elementwise = True
+    array_rule = True
     save_output = True
 
     @staticmethod
@@ -1766,20 +1713,23 @@ class Copysign(Function):
     d/db = 0."""
 
     elementwise = True
+    array_rule = True
+    save_output = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
-        x, y = _arrays(a, b)
-        out = xp.copysign(x, y)
         if ctx.needs_input_grad and ctx.needs_input_grad[0]:
-            ctx.ratio = xp.where(x == 0, 0, out / x)
-        return out
+            ctx.save_for_backward(a)
+        return xp.copysign(*_arrays(a, b))
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         need = ctx.needs_input_grad
-        ga = g * _const(ctx.ratio) if need[0] else None
-        return ga, (_const(xp.zeros_like(g._data)) if need[1] else None)
+        ga = None
+        if need[0]:
+            (a,) = ctx.saved_tensors
+            ga = g * xp.where(data(a) == 0, 0, ctx.output / a)
+        return ga, (xp.zeros_like(g) if need[1] else None)
 
 
 _atan2 = _binary_op(Atan2, "atan2")
@@ -1981,6 +1931,8 @@ class Softplus(Function):
     of where(beta x > threshold, x, logaddexp(beta x, 0) / beta)) and to state PyTorch's
     convention at the threshold itself in one place."""
 
+    array_rule = True
+
     @staticmethod
     def forward(ctx: Node, a: Tensor, beta: float, threshold: float) -> Any:
         ctx.save_for_backward(a)
@@ -1994,13 +1946,23 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         (a,) = ctx.saved_tensors
+        t = ctx.threshold
         z = a * ctx.beta
-        s = sigmoid(z)  # d/dx log(1 + e^(beta x)) / beta = sigmoid(beta x)
+        s = _stable_sigmoid(z)  # d/dx log(1 + e^(beta x)) / beta = sigmoid(beta x)
         # PyTorch: the slope is sigmoid(z) up to z == threshold and 1 past it, and its own
         # derivative (beta s (1 - s)) only below: at the threshold the slope is a constant
-        t = ctx.threshold
-        slope = where(_const(z._data < t), s, where(_const(z._data > t), 1.0, s.detach()))
+        zd = data(z)
+        slope = xp.where(zd < t, s, xp.where(zd > t, 1.0, data(s)))
         return g * slope, None, None
+
+
+def _stable_sigmoid(z: Any) -> Any:
+    """sigmoid(z) from e = e^-|z| <= 1: 1 / (1 + e) for z >= 0, e / (1 + e) below. Nothing
+    overflows, so its derivative e / (1 + e)^2 (what create_graph records) is finite everywhere,
+    and has no cancellation where sigmoid(z) is near 1 (PyTorch's s (1 - s) has)."""
+    neg = data(z) < 0
+    e = xp.exp(xp.where(neg, z, -z))
+    return xp.where(neg, e, 1) / (1 + e)
 
 
 def softplus(input: Tensor, beta: float = 1, threshold: float = 20) -> Tensor:
