@@ -5,7 +5,7 @@ It hands the graph core (``chainrule.autograd.graph``) one ``vjp`` step per node
 ``function.py`` records: tensor hooks, then ``retain_grad``, then the node's rule; leaves'
 gradients are accumulated into ``.grad`` as their ``AccumulateGrad`` node is reached. Without
 create_graph the gradients passed between nodes are bare arrays and the built-in rules run on
-them (``Function.array_rule``). Given ``inputs``, only the nodes on a path to them run. Each
+them (``Function._builtin``). Given ``inputs``, only the nodes on a path to them run. Each
 node's saved buffers are released as soon as its rule has run, unless ``retain_graph``; in-place
 writes are caught through the version counter a saved tensor records.
 
@@ -147,7 +147,7 @@ class _Pass:
     """The state of one backward pass: what is captured and accumulated where.
 
     A pass that records nothing (no create_graph) passes bare arrays between nodes and runs the
-    built-in rules on them (``Function.array_rule``): NumPy's cost per step, no Tensor wrappers.
+    built-in rules on them (``Function._builtin``): NumPy's cost per step, no Tensor wrappers.
     With create_graph the gradients are Tensors and every rule is recorded.
     """
 
@@ -232,7 +232,7 @@ class _Pass:
             if g is None:
                 return ()  # captured, and no input lies below it
         fn = node.fn
-        if on_arrays and fn.array_rule:  # the common case: a built-in rule on arrays
+        if on_arrays and fn._builtin:  # the common case: a built-in rule on arrays
             grads = fn.backward(node, g)
             if type(grads) is not tuple:
                 grads = (grads,)

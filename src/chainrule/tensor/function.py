@@ -226,14 +226,13 @@ class Function:
 
     save_output = False  # True: ctx.output gives the result, connected to the graph
     is_view = False  # True: the result shares storage (and version counter) with input 0
-    # chainrule's own ops: their rules return gradients no one else holds, and their forwards
-    # compute on arrays only (they call no recording op), so they run without a grad-mode switch
+    # the tensor engine's own ops (set by __init_subclass__): their forwards compute on arrays
+    # only (they call no recording op), so they run without a grad-mode switch; their rules are
+    # written in NumPy's vocabulary and run on the bare arrays (g, saved tensors, output) when no
+    # graph is recorded, on Tensors under create_graph (docs/design.md); and they return
+    # gradients no one else holds
     _builtin = False
-    # True: backward is written with operations that arrays and Tensors share, and runs on the
-    # bare arrays (g, saved tensors, output) when no graph is recorded: NumPy's cost instead of a
-    # Tensor op's. With create_graph it runs on Tensors, so it is differentiated as usual.
-    array_rule = False
-    # True: an elementwise op whose array rule, when every tensor input has the result's shape
+    # True: an elementwise op whose rule, when every tensor input has the result's shape
     # and dtype (other inputs are Python numbers) and g has them too, returns gradients with
     # that shape and dtype, as arrays (never NumPy scalars: 0-d results are excluded). The pass
     # then skips its check of them (a measured 5-7 us of 90 in benchmark (a)); hooks cannot

@@ -173,7 +173,6 @@ def _floating(a: Any, op: str) -> Tensor:
 # ----- arithmetic ------------------------------------------------------------------------------
 class Add(Function):
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -186,7 +185,6 @@ class Add(Function):
 
 class Sub(Function):
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -199,7 +197,6 @@ class Sub(Function):
 
 class Mul(Function):
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -217,7 +214,6 @@ class Mul(Function):
 
 class Div(Function):
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -235,7 +231,6 @@ class Div(Function):
 
 class Neg(Function):
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
@@ -247,7 +242,6 @@ class Neg(Function):
 
 
 class Pow(Function):
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -290,7 +284,6 @@ def _sigmoid(x: Any) -> Any:
 
 class Exp(Function):
     elementwise = True
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -304,7 +297,6 @@ class Exp(Function):
 
 class Log(Function):
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
@@ -319,7 +311,6 @@ class Log(Function):
 
 class Sqrt(Function):
     elementwise = True
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -333,7 +324,6 @@ class Sqrt(Function):
 
 class Sin(Function):
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
@@ -348,7 +338,6 @@ class Sin(Function):
 
 class Cos(Function):
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
@@ -363,7 +352,6 @@ class Cos(Function):
 
 class Tanh(Function):
     elementwise = True
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -378,7 +366,6 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     elementwise = True
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -393,7 +380,6 @@ class Sigmoid(Function):
 
 class Relu(Function):
     elementwise = True
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -411,7 +397,6 @@ class Relu(Function):
 
 class Abs(Function):
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
@@ -427,7 +412,6 @@ class Abs(Function):
 
 
 class Sign(Function):
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
@@ -440,7 +424,6 @@ class Sign(Function):
 
 
 class Clamp(Function):
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, lo: Operand, hi: Operand) -> Any:
@@ -477,7 +460,6 @@ class Clamp(Function):
 
 
 class Maximum(Function):
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -491,7 +473,6 @@ class Maximum(Function):
 
 
 class Minimum(Function):
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -516,7 +497,6 @@ def _select_grads(ctx: Node, g: Tensor, x: Any, y: Any) -> tuple[Tensor | None, 
 
 
 class Where(Function):
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, cond: Tensor, a: Operand, b: Operand) -> Any:
@@ -533,7 +513,6 @@ class Where(Function):
 
 
 class Cast(Function):
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, np_dtype: Any) -> Any:
@@ -547,7 +526,6 @@ class Cast(Function):
 
 class Clone(Function):
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, order: str = "K") -> Any:
@@ -809,7 +787,6 @@ class Reciprocal(Function):
     it saves 1 / a, not a (``number / a`` is reciprocal(a) * number, as in PyTorch)."""
 
     elementwise = True
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -1056,7 +1033,6 @@ class _Unary(Function):
     (saved) or, where ``save_output``, from the result."""
 
     elementwise = True
-    array_rule = True
     ufunc: Any = None
 
     @staticmethod
@@ -1244,7 +1220,6 @@ class _Step(Function):
     gradient is a constant zero there too. Integer tensors are returned as a copy."""
 
     elementwise = True
-    array_rule = True
     ufunc: Any = None
 
     @staticmethod
@@ -1274,7 +1249,6 @@ class Round(Function):
     rint(a / 10^-d) 10^-d for d < 0); its derivative is 0."""
 
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, decimals: int) -> Any:
@@ -1435,7 +1409,6 @@ class Logit(Function):
     A primitive: as a composition, the gradient at a = 0 or 1 would be NaN, not PyTorch's inf."""
 
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, eps: float | None) -> Any:
@@ -1529,7 +1502,6 @@ class Atan2(Function):
     d/db = -a / (a^2 + b^2), both taken as 0 where a^2 + b^2 == 0 (PyTorch's)."""
 
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -1550,7 +1522,6 @@ class FloorDivide(Function):
     but has no derivative for it: backward raises."""
 
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -1567,7 +1538,6 @@ class Fmod(Function):
     b == 0), so its create_graph gradient for b requires grad and ours does not."""
 
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -1599,7 +1569,6 @@ class Remainder(Function):
     it (with derivative 0), so its create_graph gradient for b requires grad and ours does not."""
 
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -1623,7 +1592,6 @@ class Logaddexp(Function):
     max(a, b) + log1p(e^-|a - b|) would lose the second derivative where a == b."""
 
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -1643,7 +1611,6 @@ class Logaddexp2(Function):
     likewise for b."""
 
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
@@ -1669,7 +1636,6 @@ class Xlogy(Function):
     PyTorch), d/dy = x / y."""
 
     elementwise = True
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, x: Operand, y: Operand) -> Any:
@@ -1692,7 +1658,6 @@ class Hypot(Function):
     """sqrt(a^2 + b^2) without overflow; d/da = a / hypot(a, b), d/db = b / hypot(a, b)."""
 
     elementwise = True
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -1713,7 +1678,6 @@ class Copysign(Function):
     d/db = 0."""
 
     elementwise = True
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -1931,7 +1895,6 @@ class Softplus(Function):
     of where(beta x > threshold, x, logaddexp(beta x, 0) / beta)) and to state PyTorch's
     convention at the threshold itself in one place."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, beta: float, threshold: float) -> Any:

@@ -133,7 +133,6 @@ class Index(Function):
     [key] += g: each read sends its gradient back to the element it read, repeated reads adding
     up (IndexGrad)."""
 
-    array_rule = True
 
     @staticmethod
     def compute(a: Any, key: tuple[Any, ...], basic: bool, tensors: tuple[Tensor, ...] = ()
@@ -192,7 +191,6 @@ class IndexPut(Function):
     """y = x with y[key] = v (accumulate: y[key] += v, repeated positions adding up).
     dx = g with the overwritten positions zeroed (g itself when accumulating), dv = g[key]."""
 
-    array_rule = True
 
     @staticmethod
     def compute(x: Any, key: tuple[Any, ...], v: Any, accumulate: bool, basic: bool,
@@ -239,7 +237,6 @@ class IndexGrad(Function):
     """y = zeros(shape) with y[key] = v (accumulate: += v), Index's adjoint: IndexPut into zeros
     without a zero tensor to copy (its first argument is the shape). dv = g[key]."""
 
-    array_rule = True
     compute = staticmethod(_put_into_zeros)
 
     @staticmethod
@@ -698,7 +695,6 @@ class ScatterReduce(Function):
     sum: g and g[key]; mean: g / N; amax/amin: g split evenly among the elements (self and src)
     equal to the result; prod: g * result / x, with the zeros handled exactly."""
 
-    array_rule = True
     save_output = True
 
     @staticmethod

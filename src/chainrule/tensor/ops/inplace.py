@@ -216,7 +216,6 @@ class CopySlices(Function):
     of an in-place write into a view; PyTorch's CopySlices). The write has already happened: y
     is base's own storage. dy/dbase = 1 outside the region, 0 inside; dy/dsrc = g's region."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, base: Tensor, src: Tensor, chain: tuple[Any, ...]) -> Any:
@@ -248,7 +247,6 @@ def _view(x: Any, chain: tuple[Any, ...]) -> Any:
 class Fill(Function):
     """y = value everywhere (x's shape and dtype): dy/dx = 0, dy/dvalue = sum of g."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, value: Any) -> Any:
@@ -265,7 +263,6 @@ class Fill(Function):
 class Copy(Function):
     """y = src broadcast to x's shape and cast to x's dtype: dy/dx = 0, dy/dsrc = 1."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, src: Tensor) -> Any:

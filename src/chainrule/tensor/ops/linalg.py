@@ -20,7 +20,6 @@ from chainrule.tensor.tensor import Tensor, tensor_method
 class Matmul(Function):
     """C = A B (NumPy's matmul: 1-D, 2-D, batched). Rule: dA = G B^T, dB = A^T G."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, b: Tensor) -> Any:
@@ -171,7 +170,6 @@ class Einsum(Function):
     the other operands giving operand i's subscripts, broadcast over the subscripts only operand
     i has (summed in the forward) and placed on the diagonal for subscripts repeated in it."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, *args: Any) -> Any:
@@ -378,7 +376,6 @@ def _inv(a: Any) -> Any:
 class Inverse(Function):
     """Y = A^-1 (batched): dA = -Y^T G Y^T."""
 
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -402,7 +399,6 @@ class Det(Function):
     """d = det(A) (batched): dA = g d A^-T. Uses the inverse: a singular A has no gradient here
     (PyTorch's goes through an SVD)."""
 
-    array_rule = True
     save_output = True
 
     @staticmethod

@@ -32,7 +32,6 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
 class Reshape(Function):
     """y = x's elements in ``shape``, a view; dx = g in x's shape."""
 
-    array_rule = True
     is_view = True
 
     @staticmethod
@@ -71,7 +70,6 @@ def _reshape(a: Tensor, shape: tuple[int, ...], op: str = "reshape") -> Tensor:
 class Expand(Function):
     """y = x broadcast to ``shape``, a view; dx = g summed over the broadcast dims (by apply)."""
 
-    array_rule = True
     is_view = True
 
     @staticmethod
@@ -220,7 +218,6 @@ class Permute(Function):
     """y = x with its dimensions reordered (y's dim i is x's dims[i]), a view; dx = g permuted
     back by the inverse permutation."""
 
-    array_rule = True
     is_view = True
 
     @staticmethod
@@ -314,7 +311,6 @@ tensor_method("mT")(property(_mT, doc=_mT.__doc__))
 class Cat(Function):
     """y = the inputs joined along dim; each input's gradient is its own slab of g."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, *args: Any) -> Any:
@@ -503,7 +499,6 @@ def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 class Flip(Function):
     """y = x with the order of elements reversed along dims (a copy); dx = g flipped back."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
@@ -526,7 +521,6 @@ def flip(a: Tensor, *dims: Any) -> Tensor:
 class Repeat(Function):
     """y = x tiled sizes[i] times along dim i; dx = the sum of g's tiles."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, sizes: tuple[int, ...]) -> Any:
@@ -665,7 +659,6 @@ class Diagonal(Function):
     """y[..., i] = x[..., i, ..., i + offset, ...] (dims d1, d2): a view of x. Its adjoint
     writes g back on the diagonal of zeros (DiagonalEmbed)."""
 
-    array_rule = True
     is_view = True
 
     compute = staticmethod(_diagonal_view)
@@ -684,7 +677,6 @@ class Diagonal(Function):
 class DiagonalEmbed(Function):
     """y = zeros(shape) with its diagonal (offset, d1, d2) = v; dv = the diagonal of g."""
 
-    array_rule = True
 
     @staticmethod
     def compute(v: Any, shape: tuple[int, ...], offset: int, d1: int, d2: int) -> Any:
@@ -888,7 +880,6 @@ class Unfold(Function):
     """y[..., j, ..., k] = x[..., j * step + k, ...] (windows of ``size`` along dim, k last):
     a strided view of x. Its adjoint adds each window's gradient back (UnfoldBackward)."""
 
-    array_rule = True
     is_view = True
 
     @staticmethod
@@ -915,7 +906,6 @@ class UnfoldBackward(Function):
     """y = zeros(shape) with y[..., j * step + k, ...] += v[..., j, ..., k]: overlapping windows
     add up. Its adjoint is Unfold."""
 
-    array_rule = True
 
     @staticmethod
     def compute(v: Any, shape: tuple[int, ...], dim: int, size: int, step: int) -> Any:

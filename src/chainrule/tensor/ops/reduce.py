@@ -99,7 +99,6 @@ class Sum(Function):
     """sum(x, dims). d(sum x)/dx_i = 1: every element receives the gradient of its sum (g
     spread over the summed dims, a linear rule: its own derivative is the sum again)."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool) -> Any:
@@ -115,7 +114,6 @@ class Mean(Function):
     """sum(x, dims) / n, n the number of elements reduced (NaN for none). One op, not Sum then
     Div: a node fewer in each pass. d(mean x)/dx_i = 1/n: g / n spread over the reduced dims."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool) -> Any:
@@ -161,7 +159,6 @@ class Prod(Function):
     the other zero element (as a differentiable tensor) if m_i = 1, and 0 if m_i >= 2.
     """
 
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -207,7 +204,6 @@ class Amax(Function):
     """max (or min) over dims; the gradient is split evenly among the elements equal to the
     result (ties), as PyTorch's amax and full max(); NaN results send it to the NaNs."""
 
-    array_rule = True
     save_output = True  # as PyTorch's: a later in-place write to the result is caught
 
     @staticmethod
@@ -273,7 +269,6 @@ class SelectAlong(Function):
     """a's elements at ``index`` (one per slice along ``dim``, keepdim shape): the gradient goes
     to the selected element only."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, index: Any, dim: int, keepdim: bool) -> Any:
@@ -420,7 +415,6 @@ class Std(Function):
     """sqrt, with the derivative taken as 0 where the result is 0 (PyTorch's std: a constant
     input has zero gradient, not NaN)."""
 
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -485,7 +479,6 @@ class Softmax(Function):
     """exp(x) / sum(exp(x), dim), computed with the max subtracted. Fused for speed (one node);
     rule: dx = y * (g - sum(g * y, dim))."""
 
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -507,7 +500,6 @@ class LogSoftmax(Function):
     """x - logsumexp(x, dim), computed with the max subtracted. Fused for stability and speed;
     rule: dx = g - exp(y) * sum(g, dim). Slices holding +inf or only -inf give NaN (PyTorch)."""
 
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -557,7 +549,6 @@ class NanZeroed(Function):
     """x with its NaNs replaced by 0; the rule is g * (x is not NaN), a product as PyTorch's
     nansum rule (so an infinite g at a NaN, as in nanmean of an all-NaN slice, gives NaN)."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
@@ -602,7 +593,6 @@ class VectorNorm(Function):
     with |x| = norm; else sign(x) |x|^(p-1) g / norm^(p-1) (0 where the norm or, for p < 1,
     x is 0). split=False (cdist's rule): each tie at p = +-inf gets the whole sign(x) g."""
 
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -754,7 +744,6 @@ class _Distributed(Function):
     """A reduction to one value whose result is given: the gradient is split evenly among the
     elements equal to it (weights, a constant), as PyTorch's evenly_distribute_backward."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, value: Any, weights: Any) -> Any:
@@ -848,7 +837,6 @@ def _reversed_cumsum(g: Tensor, dim: int) -> Tensor:
 class CumSum(Function):
     """y_i = sum_{j <= i} x_j along dim; dx_i = sum_{j >= i} g_j (a reversed cumsum)."""
 
-    array_rule = True
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, dim: int) -> Any:
@@ -866,7 +854,6 @@ class CumProd(Function):
     it is computed exactly, O(n^2) per slice: Q[k, j] = prod_{i <= j, i != k} x_i as the
     cumprod over i of x with x_k replaced by 1, then dx_k = sum_{j >= k} g_j Q[k, j]."""
 
-    array_rule = True
     save_output = True
 
     @staticmethod
@@ -917,7 +904,6 @@ class LogCumSumExp(Function):
     dx_j = sum_{i >= j} g_i exp(x_j - y_i), computed in log space for the positive and the
     negative parts of g apart: exp(x + reversed_logcumsumexp(log(+-g) - y))."""
 
-    array_rule = True
     save_output = True
 
     @staticmethod
