@@ -164,7 +164,6 @@ class Sampled(Function):
     """y = a sample drawn beforehand from a distribution with tensor parameters. Its gradient
     with respect to the parameters is zero, as PyTorch's (a draw, not a reparameterization)."""
 
-
     @staticmethod
     def forward(ctx: Node, sample: Any, *params: Tensor) -> Any:
         ctx.n = len(params)

@@ -242,7 +242,6 @@ class Neg(Function):
 
 
 class Pow(Function):
-
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
         ctx.save_for_backward(a, b)  # a no-op when no gradient is needed
@@ -412,7 +411,6 @@ class Abs(Function):
 
 
 class Sign(Function):
-
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         x = a._data
@@ -424,7 +422,6 @@ class Sign(Function):
 
 
 class Clamp(Function):
-
     @staticmethod
     def forward(ctx: Node, a: Tensor, lo: Operand, hi: Operand) -> Any:
         ctx.save_for_backward(a, lo, hi)
@@ -460,7 +457,6 @@ class Clamp(Function):
 
 
 class Maximum(Function):
-
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
         ctx.save_for_backward(a, b)
@@ -473,7 +469,6 @@ class Maximum(Function):
 
 
 class Minimum(Function):
-
     @staticmethod
     def forward(ctx: Node, a: Operand, b: Operand) -> Any:
         ctx.save_for_backward(a, b)
@@ -497,7 +492,6 @@ def _select_grads(ctx: Node, g: Tensor, x: Any, y: Any) -> tuple[Tensor | None, 
 
 
 class Where(Function):
-
     @staticmethod
     def forward(ctx: Node, cond: Tensor, a: Operand, b: Operand) -> Any:
         ctx.save_for_backward(cond)
@@ -513,7 +507,6 @@ class Where(Function):
 
 
 class Cast(Function):
-
     @staticmethod
     def forward(ctx: Node, a: Tensor, np_dtype: Any) -> Any:
         ctx.in_dtype = a._data.dtype
@@ -1894,7 +1887,6 @@ class Softplus(Function):
     1 past the threshold. A primitive for speed (one node and one saved array, not the four ops
     of where(beta x > threshold, x, logaddexp(beta x, 0) / beta)) and to state PyTorch's
     convention at the threshold itself in one place."""
-
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, beta: float, threshold: float) -> Any:

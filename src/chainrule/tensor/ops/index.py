@@ -133,7 +133,6 @@ class Index(Function):
     [key] += g: each read sends its gradient back to the element it read, repeated reads adding
     up (IndexGrad)."""
 
-
     @staticmethod
     def compute(a: Any, key: tuple[Any, ...], basic: bool, tensors: tuple[Tensor, ...] = ()
                 ) -> Any:
@@ -190,7 +189,6 @@ def getitem(a: Tensor, key: Any) -> Tensor:
 class IndexPut(Function):
     """y = x with y[key] = v (accumulate: y[key] += v, repeated positions adding up).
     dx = g with the overwritten positions zeroed (g itself when accumulating), dv = g[key]."""
-
 
     @staticmethod
     def compute(x: Any, key: tuple[Any, ...], v: Any, accumulate: bool, basic: bool,

@@ -216,7 +216,6 @@ class CopySlices(Function):
     of an in-place write into a view; PyTorch's CopySlices). The write has already happened: y
     is base's own storage. dy/dbase = 1 outside the region, 0 inside; dy/dsrc = g's region."""
 
-
     @staticmethod
     def forward(ctx: Node, base: Tensor, src: Tensor, chain: tuple[Any, ...]) -> Any:
         if ctx.needs_input_grad:
@@ -247,7 +246,6 @@ def _view(x: Any, chain: tuple[Any, ...]) -> Any:
 class Fill(Function):
     """y = value everywhere (x's shape and dtype): dy/dx = 0, dy/dvalue = sum of g."""
 
-
     @staticmethod
     def forward(ctx: Node, a: Tensor, value: Any) -> Any:
         v = value._data if isinstance(value, Tensor) else value
@@ -262,7 +260,6 @@ class Fill(Function):
 
 class Copy(Function):
     """y = src broadcast to x's shape and cast to x's dtype: dy/dx = 0, dy/dsrc = 1."""
-
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, src: Tensor) -> Any:

@@ -20,7 +20,6 @@ from chainrule.tensor.tensor import Tensor, tensor_method
 class Matmul(Function):
     """C = A B (NumPy's matmul: 1-D, 2-D, batched). Rule: dA = G B^T, dB = A^T G."""
 
-
     @staticmethod
     def forward(ctx: Node, a: Tensor, b: Tensor) -> Any:
         needs = ctx.needs_input_grad
@@ -169,7 +168,6 @@ class Einsum(Function):
     broadcasting: einsum() takes those away). The gradient of operand i is an einsum of g with
     the other operands giving operand i's subscripts, broadcast over the subscripts only operand
     i has (summed in the forward) and placed on the diagonal for subscripts repeated in it."""
-
 
     @staticmethod
     def forward(ctx: Node, *args: Any) -> Any:

@@ -311,7 +311,6 @@ tensor_method("mT")(property(_mT, doc=_mT.__doc__))
 class Cat(Function):
     """y = the inputs joined along dim; each input's gradient is its own slab of g."""
 
-
     @staticmethod
     def forward(ctx: Node, *args: Any) -> Any:
         dim = args[-1]
@@ -499,7 +498,6 @@ def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 class Flip(Function):
     """y = x with the order of elements reversed along dims (a copy); dx = g flipped back."""
 
-
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
         ctx.dims = dims
@@ -520,7 +518,6 @@ def flip(a: Tensor, *dims: Any) -> Tensor:
 
 class Repeat(Function):
     """y = x tiled sizes[i] times along dim i; dx = the sum of g's tiles."""
-
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, sizes: tuple[int, ...]) -> Any:
@@ -676,7 +673,6 @@ class Diagonal(Function):
 
 class DiagonalEmbed(Function):
     """y = zeros(shape) with its diagonal (offset, d1, d2) = v; dv = the diagonal of g."""
-
 
     @staticmethod
     def compute(v: Any, shape: tuple[int, ...], offset: int, d1: int, d2: int) -> Any:
@@ -905,7 +901,6 @@ class Unfold(Function):
 class UnfoldBackward(Function):
     """y = zeros(shape) with y[..., j * step + k, ...] += v[..., j, ..., k]: overlapping windows
     add up. Its adjoint is Unfold."""
-
 
     @staticmethod
     def compute(v: Any, shape: tuple[int, ...], dim: int, size: int, step: int) -> Any:

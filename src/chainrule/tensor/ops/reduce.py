@@ -99,7 +99,6 @@ class Sum(Function):
     """sum(x, dims). d(sum x)/dx_i = 1: every element receives the gradient of its sum (g
     spread over the summed dims, a linear rule: its own derivative is the sum again)."""
 
-
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool) -> Any:
         ctx.in_shape, ctx.dims = a._data.shape, dims
@@ -113,7 +112,6 @@ class Sum(Function):
 class Mean(Function):
     """sum(x, dims) / n, n the number of elements reduced (NaN for none). One op, not Sum then
     Div: a node fewer in each pass. d(mean x)/dx_i = 1/n: g / n spread over the reduced dims."""
-
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, dims: tuple[int, ...], keepdim: bool) -> Any:
@@ -268,7 +266,6 @@ def amin(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
 class SelectAlong(Function):
     """a's elements at ``index`` (one per slice along ``dim``, keepdim shape): the gradient goes
     to the selected element only."""
-
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, index: Any, dim: int, keepdim: bool) -> Any:
@@ -549,7 +546,6 @@ class NanZeroed(Function):
     """x with its NaNs replaced by 0; the rule is g * (x is not NaN), a product as PyTorch's
     nansum rule (so an infinite g at a NaN, as in nanmean of an all-NaN slice, gives NaN)."""
 
-
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
         ctx.keep = ~xp.isnan(a._data)
@@ -744,7 +740,6 @@ class _Distributed(Function):
     """A reduction to one value whose result is given: the gradient is split evenly among the
     elements equal to it (weights, a constant), as PyTorch's evenly_distribute_backward."""
 
-
     @staticmethod
     def forward(ctx: Node, a: Tensor, value: Any, weights: Any) -> Any:
         ctx.save_for_backward(weights)
@@ -836,7 +831,6 @@ def _reversed_cumsum(g: Tensor, dim: int) -> Tensor:
 
 class CumSum(Function):
     """y_i = sum_{j <= i} x_j along dim; dx_i = sum_{j >= i} g_j (a reversed cumsum)."""
-
 
     @staticmethod
     def forward(ctx: Node, a: Tensor, dim: int) -> Any:
