@@ -67,3 +67,14 @@ def test_forwards_and_backward_are_silent_and_leave_numpy_error_state_alone() ->
             with pytest.raises(FloatingPointError):
                 np.float32(1e38) * np.float32(10)  # the caller's state is back after each op
     assert np.isinf(x.grad.numpy()).any()
+
+
+def test_a_numpy_scalar_on_the_left_takes_the_reflected_operator_as_pytorch() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    v = x * 1
+    y = np.float64(2.0) / v  # recorded as 2 * reciprocal(v), which saves its result, not v
+    v.mul_(2)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-2.0, -0.5])
+    assert (np.float32(3) - cr.ones(2)).tolist() == [2.0, 2.0]
+    assert (np.int64(2) ** cr.tensor([1.0, 3.0])).tolist() == [2.0, 8.0]

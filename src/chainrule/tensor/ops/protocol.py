@@ -32,6 +32,13 @@ _UFUNC_NAMES = {
 }
 
 
+_REFLECTED = {
+    "add": "__radd__", "subtract": "__rsub__", "multiply": "__rmul__",
+    "true_divide": "__rtruediv__", "divide": "__rtruediv__", "power": "__rpow__",
+    "floor_divide": "__rfloordiv__", "remainder": "__rmod__",
+}
+
+
 def _arg(x: Any) -> Any:
     """A NumPy array as a constant Tensor (NumPy scalars stay: ops take them as numbers)."""
     if type(x) is xp.ndarray:
@@ -64,6 +71,12 @@ def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: 
     if kwargs:
         raise TypeError(f"numpy.{name}: arguments {sorted(kwargs)} are not supported on "
                         f"chainrule Tensors")
+    if len(inputs) == 2 and not isinstance(inputs[0], Tensor) and name in _REFLECTED \
+            and isinstance(inputs[0], xp.generic | int | float | bool):
+        # a NumPy scalar on the left (np.float64(2) / t): Python's reflected operator, as
+        # PyTorch (its tensors defer to __rtruediv__ and the like; 2 / t records reciprocal)
+        out = getattr(inputs[1], _REFLECTED[name])(inputs[0])
+        return out if dtype is None else out.to(backend.to_np_dtype(dtype))
     fn = _SPECIAL_UFUNCS.get(name) or _namespace().get(_UFUNC_NAMES.get(name, name))
     if fn is None:
         raise TypeError(f"numpy.{name} has no chainrule equivalent for Tensors")
