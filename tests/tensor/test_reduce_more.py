@@ -314,3 +314,17 @@ def test_cdist_gradient_at_zero_distance_is_zero():
              second_order=False)
     raises_with(RuntimeError, lambda: cr.cdist(cr.ones(2, 3), cr.ones(2, 4)), "columns")
     raises_with(RuntimeError, lambda: cr.cdist(cr.ones(3), cr.ones(2, 3)), "2D")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("p", [2, 3])
+def test_norm_second_derivative_at_a_zero_vector_follows_torch(p: float) -> None:
+    """d/dy of grad_x(|x|_p * y) at x = 0: 0 for p = 2 (torch masks), nan for other p."""
+    out = []
+    for m, grad in ((torch, torch.autograd.grad), (cr, cr.grad)):
+        x = m.zeros(3, dtype=m.float64, requires_grad=True)
+        y = m.tensor(2.0, dtype=m.float64, requires_grad=True)
+        (gx,) = grad(x.norm(p=p) * y, [x], create_graph=True)
+        (gy,) = grad(gx.sum(), [y])
+        out.append(float(gy))
+    np.testing.assert_equal(out[1], out[0])

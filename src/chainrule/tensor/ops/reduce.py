@@ -623,7 +623,10 @@ class VectorNorm(Function):
         if p == 1:
             return xp.sign(a) * g, None, None, None, None
         if p == 2:
-            return a * xp.where(zero_norm, 0, g / norm), None, None, None, None
+            # 0 at a zero norm, divided by 1 there, not 0: under create_graph the selection's
+            # own derivative is then 0, not 0/0, as PyTorch's (other p: nan there, as PyTorch's)
+            safe = xp.where(zero_norm, 1, norm)
+            return a * xp.where(zero_norm, 0, g / safe), None, None, None, None
         if math.isinf(p):
             mask = xp.abs(data(a)) == data(norm)
             share = mask.astype(data(g).dtype)
