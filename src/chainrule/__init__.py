@@ -17,7 +17,8 @@ globals().update(_tensor_pkg.ALIASES)  # chainrule.float, .long, .bool ... (not 
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("nn",)  # imported on first use: `import chainrule` stays light
+# imported on first use: `import chainrule` stays light
+_SUBPACKAGES = ("nn", "optim", "data", "utils")
 
 
 def __getattr__(name: str) -> object:
