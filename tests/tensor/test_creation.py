@@ -266,6 +266,28 @@ def test_repr_names_grad_fn_and_flags():
     assert "..." in big and len(big) < 200  # summarized, as torch
 
 
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("make", "spec"), [
+    (lambda lib: lib.tensor(2.5), ".3f"),
+    (lambda lib: lib.tensor(2.5), ""),
+    (lambda lib: lib.tensor(3), "05d"),
+    (lambda lib: lib.tensor(2.0, requires_grad=True) * 2, ".2f"),
+    (lambda lib: lib.tensor([1.0, 2.0]), ""),
+])
+def test_format_matches_torch(make, spec):
+    assert format(make(cr), spec) == torch_style(format(make(torch), spec))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("make", [lambda lib: lib.tensor([2.5]),
+                                  lambda lib: lib.nn.Parameter(lib.tensor(2.5))])
+def test_format_spec_only_for_plain_0d_tensors(make):
+    with pytest.raises(TypeError):
+        format(make(torch), ".2f")
+    with pytest.raises(TypeError, match="unsupported format string"):
+        format(make(cr), ".2f")
+
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=32), max_size=6))
 @settings(max_examples=25, deadline=None)
 def test_repr_never_fails(values):
