@@ -17,9 +17,11 @@ import asyncio
 import math
 import re
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
@@ -77,6 +79,56 @@ def _check_moons(r: dict[str, float]) -> None:
     assert r["accuracy"] == 1.0  # the prose: all 100 points separated
 
 
+
+def _check_values_to_tensors(r: dict[str, float]) -> None:
+    # the Tensor MLP starts from the Value MLP's weights: the same loss and gradients, to rounding
+    assert r["loss_diff"] < 1e-12
+    assert r["max_grad_diff"] < 1e-12
+
+
+def _bigrams() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The names, every (current, next) token pair of them with '.' = 0 at both ends, and the
+    27 x 27 count table, computed here with NumPy alone."""
+    from chainrule.data import names
+
+    words = names()
+    pairs = []
+    for w in words:
+        ids = [0, *(ord(c) - ord("a") + 1 for c in w), 0]
+        pairs += pairwise(ids)
+    pairs_array = np.array(pairs)
+    counts = np.zeros((27, 27))
+    np.add.at(counts, (pairs_array[:, 0], pairs_array[:, 1]), 1)
+    return words, pairs_array, counts
+
+
+def _nll(counts: np.ndarray, pairs: np.ndarray) -> float:
+    p = counts / counts.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        return float(-np.log(p[pairs[:, 0], pairs[:, 1]]).mean())
+
+
+def _check_bigram(r: dict[str, float]) -> None:
+    words, pairs, counts = _bigrams()
+    assert r["n_names"] == len(words) == 5163
+    assert r["n_bigrams"] == len(pairs) == sum(len(w) + 1 for w in words)
+    smoothed = _nll(counts + 1, pairs)
+    assert _close(r["count_nll"], smoothed), (r["count_nll"], smoothed)
+    # trained from 3.66: no bigram model beats the raw counts on their own data, and a working
+    # loop ends within 0.01 of the smoothed count model (the notebook says "less than a hundredth")
+    assert _nll(counts, pairs) < r["net_loss"] < smoothed + 0.01, r["net_loss"]
+
+
+def _check_tiny_gpt(r: dict[str, float]) -> None:
+    # small initial weights: every character about equally likely
+    assert abs(r["initial_loss"] - math.log(27)) < 0.01, r["initial_loss"]
+    # the context must beat every bigram model (best on its own training names: the raw counts'
+    # NLL), on held-out names too; far lower would mean the mask lets a position see its target
+    _, pairs, counts = _bigrams()
+    best_bigram = _nll(counts, pairs)
+    for name in ("final_train_loss", "final_val_loss"):
+        assert 1.8 < r[name] < best_bigram - 0.1, (name, r[name], best_bigram)
+
 CHECKS = {
     "01_derivatives": _check_derivatives,
     "02_values_and_graphs": _check_worked_example,
@@ -84,6 +136,9 @@ CHECKS = {
     "04_neuron": _check_neuron,
     "05_mlp": _check_mlp,
     "06_two_moons": _check_moons,
+    "07_values_to_tensors": _check_values_to_tensors,
+    "08_makemore_bigram": _check_bigram,
+    "10_tiny_gpt": _check_tiny_gpt,
 }
 
 
