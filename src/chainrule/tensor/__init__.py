@@ -52,6 +52,7 @@ from chainrule.tensor.tensor import (
     eye,
     full,
     full_like,
+    get_rng_state,
     linspace,
     manual_seed,
     numpy_names,
@@ -62,6 +63,7 @@ from chainrule.tensor.tensor import (
     randint,
     randn,
     randn_like,
+    set_rng_state,
     tensor,
     zeros,
     zeros_like,
@@ -70,10 +72,11 @@ from chainrule.tensor.tensor import (
 __all__ = [
     "DType", "Function", "Generator", "GradcheckError", "Size", "Tensor", "arange", "bool_",
     "can_cast", "device", "empty", "empty_like", "eye", "finfo", "float16", "float32", "float64",
-    "full", "full_like", "get_default_dtype", "grad", "gradcheck", "gradgradcheck", "iinfo",
-    "int8", "int16", "int32", "int64", "linspace", "manual_seed", "ones", "ones_like",
-    "promote_types", "rand", "rand_like", "randint", "randn", "randn_like", "result_type",
-    "set_default_dtype", "tensor", "uint8", "uint16", "uint32", "uint64", "zeros", "zeros_like",
+    "full", "full_like", "get_default_dtype", "get_rng_state", "grad", "gradcheck",
+    "gradgradcheck", "iinfo", "int8", "int16", "int32", "int64", "linspace", "manual_seed", "ones",
+    "ones_like", "promote_types", "rand", "rand_like", "randint", "randn", "randn_like",
+    "result_type", "set_default_dtype", "set_rng_state", "tensor", "uint8", "uint16", "uint32",
+    "uint64", "zeros", "zeros_like",
 ]
 # PyTorch's other dtype names (chainrule.float is float32, chainrule.long int64, chainrule.bool
 # the bool dtype): module attributes, left out of __all__ so that a star import does not shadow
