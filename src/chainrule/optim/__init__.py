@@ -1,6 +1,10 @@
 """Optimizers (PyTorch's ``torch.optim``): each one class, its update equations in its docstring."""
 
+from chainrule.optim.adagrad import Adagrad
+from chainrule.optim.adam import Adam, AdamW
+from chainrule.optim.lbfgs import LBFGS
 from chainrule.optim.optimizer import Optimizer
+from chainrule.optim.rmsprop import RMSprop
 from chainrule.optim.sgd import SGD
 
-__all__ = ["SGD", "Optimizer"]
+__all__ = ["LBFGS", "SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop"]
