@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from chainrule.autograd import enable_grad, no_grad
-from chainrule.tensor import Tensor
+from chainrule.tensor import DType, Tensor, float32, float64, get_default_dtype
 
 __all__ = ["Optimizer", "required"]
 
@@ -57,10 +57,14 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
-        """Add a group of parameters with its own options (fine-tuning a layer, a new head)."""
+        """Add a group of parameters with its own options (fine-tuning a layer, a new head).
+
+        As PyTorch's, the dict itself becomes the group: its ``params`` turn into a list and
+        the options it leaves out are filled in from ``defaults``.
+        """
         if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
-        group = dict(param_group)
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        group = param_group
         params = group["params"]
         if isinstance(params, Tensor):
             params = [params]
@@ -72,16 +76,16 @@ class Optimizer:
         params = list(params)
         names = [p[0] for p in params if isinstance(p, tuple)]
         params = [p[1] if isinstance(p, tuple) else p for p in params]
+        group["params"] = params
         if names:
             if len(names) != len(params):
                 raise ValueError("all optimizer params should be with/without names. "
                                  "Some param names are missing")
             group["param_names"] = names
-        group["params"] = params
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
-                                f"{type(p).__module__}.{type(p).__name__}")
+                                f"{_typename(p)}")
             if not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
@@ -92,14 +96,14 @@ class Optimizer:
         if len({id(p) for p in params}) != len(params):
             warnings.warn("optimizer contains a parameter group with duplicate parameters; "
                           "in future, this will cause an error", stacklevel=3)
-        seen = {id(p) for g in self.param_groups for p in g["params"]}
-        if any(id(p) in seen for p in params):
-            raise ValueError("some parameters appear in more than one parameter group")
         for g in self.param_groups:
             if ("param_names" in g) != ("param_names" in group):
                 kind = "with names" if "param_names" in group else "without names"
                 raise ValueError("all optimizer param groups should be with/without names. "
                                  f"cannot add param group {kind} to the optimizer")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -112,13 +116,14 @@ class Optimizer:
                     p.grad = None
                 else:
                     g = p.grad
-                    if g.grad_fn is not None:
-                        g = g.detach()
-                    else:
+                    if g.grad_fn is None:
                         g.requires_grad_(False)
+                    elif g._base is None:
+                        g.detach_()  # PyTorch keeps the same tensor
+                    else:  # a view cannot be detached in place: a new one on its storage
+                        g = p.grad = g.detach()
                     with no_grad():
                         g.zero_()
-                    p.grad = g
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter from its ``.grad``; ``closure`` re-evaluates the loss."""
@@ -142,11 +147,15 @@ class Optimizer:
         groups = []
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
-            for p in group["params"]:
-                index.setdefault(id(p), len(index))
+            # PyTorch's numbering (so the two state dicts load into each other): a group's
+            # parameters are numbered on from the previous groups' lengths; one repeated in a
+            # group takes its last number there, one seen in an earlier group keeps that one
+            start = sum(len(g["params"]) for g in groups)
+            index.update({id(p): i for i, p in enumerate(group["params"], start)
+                          if id(p) not in index})
             packed["params"] = [index[id(p)] for p in group["params"]]
             groups.append(packed)
-        state = {index[id(p)]: s for p, s in self.state.items() if id(p) in index}
+        state = {index[id(k)] if isinstance(k, Tensor) else k: s for k, s in self.state.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -188,34 +197,59 @@ class Optimizer:
         return "\n".join([*lines, ")"])
 
 
-def _cast(param: Tensor, key: str, value: Any) -> Any:
-    """A copy of a loaded state value; floating tensors take the parameter's dtype (not step)."""
+def _cast(param: Tensor, key: Any, value: Any) -> Any:
+    """A copy of a loaded state value; tensors take a floating parameter's dtype, except
+    ``step`` (PyTorch's rule; PyTorch does not copy, chainrule does)."""
     if isinstance(value, Tensor):
-        if key != "step" and value.is_floating_point():
+        if key != "step" and param.is_floating_point():
             return value.detach().to(param.dtype).clone()
         return value.detach().clone()
     if isinstance(value, dict):
         return {k: _cast(param, k, v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_cast(param, key, v) for v in value)
+        return type(value)(_cast(param, None, v) for v in value)
     return copy.deepcopy(value)
+
+
+def _typename(value: Any) -> str:
+    """PyTorch's torch.typename of a non-tensor: its class, qualified unless a builtin."""
+    cls = type(value)
+    if cls.__module__ in ("builtins", None):
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _scalar_dtype(fused: bool | None = False) -> DType:
+    """The dtype of a ``step`` counter: float32, or float64 under a float64 default dtype
+    (always float32 for ``fused``, as PyTorch's)."""
+    if not fused and get_default_dtype() == float64:
+        return float64
+    return float32
 
 
 def _check_hyper(name: str, value: float, low: float = 0.0, high: float = math.inf) -> None:
     """PyTorch's hyper-parameter checks: ``Invalid learning rate: -1.0``."""
     if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")  # only lr may be a Tensor
         value = value.item()
     if not low <= value < high:
         raise ValueError(f"Invalid {name}: {value}")
 
 
-def _common_options(foreach: bool | None, differentiable: bool, fused: bool | None,
-                    name: str) -> dict[str, Any]:
-    """PyTorch's implementation switches, kept in each group so state dicts have its keys.
+def _common_options(name: str, **switches: bool | None) -> dict[str, Any]:
+    """PyTorch's implementation switches (whichever of ``foreach``, ``capturable``,
+    ``differentiable``, ``fused`` the optimizer takes), kept in each group so state dicts have
+    its keys.
 
     chainrule has one implementation of each algorithm, so ``foreach`` and ``fused`` change
-    nothing; ``differentiable=True`` (gradients through the update) is not supported.
+    nothing; ``differentiable=True`` (gradients through the update) and ``capturable=True``
+    (CUDA graphs) are not supported.
     """
-    if differentiable:
+    if switches.get("differentiable"):
         raise NotImplementedError(f"{name}: differentiable=True is not supported by chainrule")
-    return {"foreach": foreach, "differentiable": False, "fused": fused}
+    if switches.get("capturable"):
+        raise NotImplementedError(f"{name}: capturable=True is not supported by chainrule")
+    if switches.get("fused") and switches.get("foreach"):
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    return switches

@@ -33,7 +33,8 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
-                    **_common_options(foreach, differentiable, fused, "SGD")}
+                    **_common_options("SGD", foreach=foreach, differentiable=differentiable,
+                                      fused=fused)}
         super().__init__(params, defaults)
 
     @no_grad()
