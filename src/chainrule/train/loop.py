@@ -114,13 +114,12 @@ def run(config: Config, out: Path, resume: dict[str, Any] | None = None,
         "parameters": sum(p.numel() for p in model.parameters()),
         "args": asdict(config),
     }
+    if task.kind == "text":
+        metrics["samples"] = sample_names(model, task, 20, config.seed)
+        (out / "samples.txt").write_text("\n".join(metrics["samples"]) + "\n")
     _write_json(out / "metrics.json", metrics)
     if plots:
         _plots(out, task, model, history, val_name, config)
-    if task.kind == "text":
-        samples = sample_names(model, task, 20, config.seed)
-        (out / "samples.txt").write_text("\n".join(samples) + "\n")
-        metrics["samples"] = samples
     return metrics
 
 
