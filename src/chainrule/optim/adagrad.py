@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from chainrule.autograd import no_grad
 from chainrule.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _arrays,
     _check_hyper,
     _common_options,
     _scalar_dtype,
+    _tick,
+    _value,
 )
 from chainrule.tensor import Tensor, full_like, tensor
 
@@ -61,19 +66,19 @@ class Adagrad(Optimizer):
         """One Adagrad update of every parameter that has a gradient; returns closure's loss."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, wd = group["lr"], group["weight_decay"]
+            lr, wd = _value(group["lr"]), group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 if not self.state[p]:
                     self._init_state(p, group)
                 state = self.state[p]
-                state["step"] += 1
-                t = state["step"].item()
-                g = -p.grad if group["maximize"] else p.grad
+                t = _tick(state)
+                theta, g = _arrays(p, group["maximize"])
                 if wd != 0:
-                    g = g.add(p, alpha=wd)
+                    g = g + wd * theta
                 clr = lr / (1 + (t - 1) * group["lr_decay"])
-                s = state["sum"].add_(g * g)
-                p.add_(g / s.sqrt().add_(group["eps"]), alpha=-clr)
+                s = state["sum"]._data
+                s += g * g
+                theta += -clr * (g / (np.sqrt(s) + group["eps"]))
         return loss

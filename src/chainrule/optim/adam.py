@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from chainrule.autograd import no_grad
 from chainrule.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _arrays,
     _check_hyper,
     _common_options,
     _scalar_dtype,
+    _tick,
+    _value,
 )
 from chainrule.tensor import Tensor, tensor, zeros_like
 
@@ -60,11 +65,11 @@ class Adam(Optimizer):
         """One Adam update of every parameter that has a gradient; returns closure's loss."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+            lr, wd = _value(group["lr"]), group["weight_decay"]
+            beta1, beta2 = (_value(b) for b in group["betas"])
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = -p.grad if group["maximize"] else p.grad
                 state = self.state[p]
                 if not state:
                     state["step"] = tensor(0.0, dtype=_scalar_dtype(group["fused"]))
@@ -72,20 +77,22 @@ class Adam(Optimizer):
                     state["exp_avg_sq"] = zeros_like(p)
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = zeros_like(p)
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                state["step"] += 1
-                t = state["step"].item()
+                t = _tick(state)
+                theta, g = _arrays(p, group["maximize"])
+                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 if wd != 0:
                     if group["decoupled_weight_decay"]:
-                        p.mul_(1 - lr * wd)
+                        theta *= 1 - lr * wd
                     else:
-                        g = g.add(p, alpha=wd)
-                m.add_(g - m, alpha=1 - beta1)  # PyTorch's lerp_(g, 1 - β₁)
-                v.mul_(beta2).add_(g * g, alpha=1 - beta2)
+                        g = g + wd * theta
+                m += (1 - beta1) * (g - m)  # PyTorch's lerp_(g, 1 - β₁)
+                v *= beta2
+                v += (1 - beta2) * g * g
                 if group["amsgrad"]:
-                    v = state["max_exp_avg_sq"].clamp_(min=v)
-                denom = (v.sqrt() / (1 - beta2**t) ** 0.5).add_(group["eps"])
-                p.add_(m / denom, alpha=-lr / (1 - beta1**t))
+                    v = np.maximum(state["max_exp_avg_sq"]._data, v,
+                                   out=state["max_exp_avg_sq"]._data)
+                denom = np.sqrt(v) / (1 - beta2**t) ** 0.5 + group["eps"]
+                theta += -lr / (1 - beta1**t) * (m / denom)
         return loss
 
 

@@ -219,6 +219,29 @@ def _typename(value: Any) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def _arrays(p: Tensor, maximize: bool = False) -> tuple[Any, Any]:
+    """θ's array, which the caller's update then writes in place, and its gradient's (negated
+    if ``maximize``). Counts the write in θ's version counter, as an in-place method would.
+
+    Updates are written in NumPy on these arrays: one NumPy call per term of the equation,
+    where Tensor methods would add their dispatch to every term of every parameter's step."""
+    p._version_counter.value += 1
+    g = p.grad._data
+    return p._data, (-g if maximize else g)
+
+
+def _tick(state: dict[str, Any]) -> float:
+    """``state["step"] += 1`` (a 0-d tensor, in place); the new count as a Python float."""
+    step = state["step"]._data
+    step += 1
+    return float(step)
+
+
+def _value(x: float | Tensor) -> float:
+    """A hyper-parameter given as a number or a one-element Tensor, as a number."""
+    return x.item() if isinstance(x, Tensor) else x
+
+
 def _scalar_dtype(fused: bool | None = False) -> DType:
     """The dtype of a ``step`` counter: float32, or float64 under a float64 default dtype
     (always float32 for ``fused``, as PyTorch's)."""

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from chainrule.autograd import no_grad
 from chainrule.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _arrays,
     _check_hyper,
     _common_options,
     _scalar_dtype,
+    _tick,
+    _value,
 )
 from chainrule.tensor import Tensor, tensor, zeros_like
 
@@ -52,12 +57,11 @@ class RMSprop(Optimizer):
         """One RMSprop update of every parameter that has a gradient; returns closure's loss."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, alpha, mu = group["lr"], group["alpha"], group["momentum"]
+            lr, alpha, mu = _value(group["lr"]), group["alpha"], group["momentum"]
             wd = group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = -p.grad if group["maximize"] else p.grad
                 state = self.state[p]
                 if not state:
                     state["step"] = tensor(0.0, dtype=_scalar_dtype())
@@ -66,20 +70,24 @@ class RMSprop(Optimizer):
                         state["momentum_buffer"] = zeros_like(p)
                     if group["centered"]:
                         state["grad_avg"] = zeros_like(p)
-                state["step"] += 1
+                _tick(state)
+                theta, g = _arrays(p, group["maximize"])
                 if wd != 0:
-                    g = g.add(p, alpha=wd)
-                v = state["square_avg"].mul_(alpha).add_(g * g, alpha=1 - alpha)
+                    g = g + wd * theta
+                v = state["square_avg"]._data
+                v *= alpha
+                v += (1 - alpha) * g * g
                 if group["centered"]:
-                    g_avg = state["grad_avg"]
-                    g_avg.add_(g - g_avg, alpha=1 - alpha)  # PyTorch's lerp_(g, 1 - α)
-                    avg = (v - g_avg * g_avg).sqrt()
+                    g_avg = state["grad_avg"]._data
+                    g_avg += (1 - alpha) * (g - g_avg)  # PyTorch's lerp_(g, 1 - α)
+                    avg = np.sqrt(v - g_avg * g_avg) + group["eps"]
                 else:
-                    avg = v.sqrt()
-                avg.add_(group["eps"])
+                    avg = np.sqrt(v) + group["eps"]
                 if mu > 0:
-                    buf = state["momentum_buffer"].mul_(mu).add_(g / avg)
-                    p.add_(buf, alpha=-lr)
+                    b = state["momentum_buffer"]._data
+                    b *= mu
+                    b += g / avg
+                    theta += -lr * b
                 else:
-                    p.add_(g / avg, alpha=-lr)
+                    theta += -lr * (g / avg)
         return loss

@@ -6,7 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 from chainrule.autograd import no_grad
-from chainrule.optim.optimizer import Optimizer, ParamsT, _check_hyper, _common_options
+from chainrule.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    _arrays,
+    _check_hyper,
+    _common_options,
+    _value,
+)
+from chainrule.tensor import tensor
 
 __all__ = ["SGD"]
 
@@ -42,20 +50,22 @@ class SGD(Optimizer):
         """One SGD update of every parameter that has a gradient; returns closure's loss."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+            lr, mu, wd = _value(group["lr"]), group["momentum"], group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = -p.grad if group["maximize"] else p.grad
+                theta, g = _arrays(p, group["maximize"])
                 if wd != 0:
-                    g = g.add(p, alpha=wd)
+                    g = g + wd * theta
                 if mu != 0:
                     state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = g.detach().clone()
+                    if "momentum_buffer" not in state:
+                        state["momentum_buffer"] = tensor(g)  # a copy
+                        b = g
                     else:
-                        buf.mul_(mu).add_(g, alpha=1 - group["dampening"])
-                    g = g.add(buf, alpha=mu) if group["nesterov"] else buf
-                p.add_(g, alpha=-lr)
+                        b = state["momentum_buffer"]._data
+                        b *= mu
+                        b += (1 - group["dampening"]) * g
+                    g = g + mu * b if group["nesterov"] else b
+                theta += -lr * g
         return loss
