@@ -79,6 +79,15 @@ def _check_moons(r: dict[str, float]) -> None:
     assert r["accuracy"] == 1.0  # the prose: all 100 points separated
 
 
+def _check_makemore(r: dict[str, float]) -> None:
+    # the prose quotes 26.54 and 3.309; a uniform guess over 27 characters costs ln 27 = 3.296
+    assert abs(r["init_loss_bad"] - 26.54) < 0.01
+    assert abs(r["init_loss_fixed"] - math.log(27)) < 0.05
+    # trained: the prose quotes train 2.03 and val 2.09 (N(0, 1) init reached only 2.24 / 2.42)
+    assert r["final_train_loss"] < 2.1
+    assert r["final_val_loss"] < 2.15
+    assert 0.0 < r["final_val_loss"] - r["final_train_loss"] < 0.15
+
 
 def _check_values_to_tensors(r: dict[str, float]) -> None:
     # the Tensor MLP starts from the Value MLP's weights: the same loss and gradients, to rounding
@@ -129,6 +138,7 @@ def _check_tiny_gpt(r: dict[str, float]) -> None:
     for name in ("final_train_loss", "final_val_loss"):
         assert 1.8 < r[name] < best_bigram - 0.1, (name, r[name], best_bigram)
 
+
 CHECKS = {
     "01_derivatives": _check_derivatives,
     "02_values_and_graphs": _check_worked_example,
@@ -138,6 +148,7 @@ CHECKS = {
     "06_two_moons": _check_moons,
     "07_values_to_tensors": _check_values_to_tensors,
     "08_makemore_bigram": _check_bigram,
+    "09_makemore_mlp": _check_makemore,
     "10_tiny_gpt": _check_tiny_gpt,
 }
 

@@ -7,14 +7,15 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_readme_python_blocks_run(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)  # save_graph writes neuron.svg here
+    monkeypatch.chdir(tmp_path)  # save_graph writes neuron.svg here, save a checkpoint
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     assert len(blocks) >= 4
     for i, block in enumerate(blocks):
         exec(compile(block, f"README block {i}", "exec"), {})
     out = capsys.readouterr().out
     expected_lines = ("24.7041", "138.8338", "645.5773", "grad_fn=<NegBackward>",
-                      "chainrule.Size([784, 128])")
+                      "chainrule.Size([784, 128])",
+                      "3 ['0.weight', '0.bias', '2.weight', '2.bias']")
     for expected in expected_lines:
         assert expected in out
     assert (tmp_path / "neuron.svg").exists() or (tmp_path / "neuron.dot").exists()

@@ -10,6 +10,7 @@ from chainrule.autograd import (
     no_grad,
     set_grad_enabled,
 )
+from chainrule.io import load, save
 from chainrule.scalar import Value
 from chainrule.tensor import *  # noqa: F403  (Tensor, creation functions, ops, dtypes, grad)
 
@@ -34,6 +35,8 @@ __all__ = [
     "Value",
     "autograd",
     "func",
+    "load",
+    "save",
     "enable_grad",
     "inference_mode",
     "is_inference_mode_enabled",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 import tempfile
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="seeds the data and the weights (default: %(default)s)")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo)
+    _train_parser(sub)
     return parser
 
 
@@ -89,6 +91,156 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+
+
+# ----- train ---------------------------------------------------------------------------------
+TASK_NAMES = ("moons", "digits", "mnist1d", "names")
+MODEL_NAMES = ("linear", "mlp", "cnn", "gru", "bigram")  # which fit which data set: train/models
+OPTIMIZER_NAMES = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+# the options a resumed run takes from its checkpoint (given again, they must agree)
+RUN_OPTIONS = ("model", "optimizer", "lr", "weight_decay", "batch_size", "seed", "shuffle",
+               "val_fraction")
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (x >= 0 and math.isfinite(x)):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return x
+
+
+def _fraction(text: str) -> float:
+    x = _non_negative_float(text)
+    if x >= 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
+    return x
+
+
+def _train_parser(sub: Any) -> None:
+    train = sub.add_parser(
+        "train", help="train a model on a data set (progress bar, plots, checkpoints)",
+        description="Train a model on a data set that needs no network. Writes "
+        "checkpoint.safetensors (after every epoch), metrics.json and plots into --out. "
+        "Options left out take the data set's recipe (mnist1d: the MNIST-1D paper's: Adam, "
+        "lr 1e-2, batch 100, 6000 steps in order).")
+    train.add_argument("dataset", choices=TASK_NAMES, metavar="DATASET",
+                       help=f"one of {', '.join(TASK_NAMES)}")
+    train.add_argument("--model", choices=MODEL_NAMES,
+                       help="linear, mlp, cnn, gru (mnist1d, digits); linear, mlp (moons); "
+                       "bigram, mlp, gru (names); default mlp")
+    train.add_argument("--optimizer", choices=OPTIMIZER_NAMES, help="default adam")
+    train.add_argument("--lr", type=_non_negative_float, help="learning rate")
+    train.add_argument("--weight-decay", type=_non_negative_float, help="default 0")
+    length = train.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=_positive_int, help="total optimizer steps")
+    length.add_argument("--epochs", type=_positive_int, help="total passes over the data")
+    train.add_argument("--batch-size", type=_positive_int)
+    train.add_argument("--seed", type=_seed, help="seeds the weights and the batch order "
+                       "(default 0)")
+    order = train.add_mutually_exclusive_group()
+    order.add_argument("--shuffle", dest="shuffle", action="store_const", const=True,
+                       help="a new order of the training set each epoch")
+    order.add_argument("--no-shuffle", dest="shuffle", action="store_const", const=False,
+                       help="batches in the training set's order (mnist1d's default)")
+    train.add_argument("--val-fraction", type=_fraction,
+                       help="part of the training set held out for validation; 0 validates "
+                       "on the test set (mnist1d's default)")
+    train.add_argument("--out", default="train-output", metavar="DIR",
+                       help="directory for checkpoints, metrics and plots (default: %(default)s)")
+    train.add_argument("--resume", metavar="CKPT",
+                       help="continue from this checkpoint to --steps/--epochs (default: the "
+                       "checkpoint's); the result equals an uninterrupted run, bit for bit")
+    train.add_argument("--no-progress", action="store_true", help="no progress output")
+    train.add_argument("--no-plots", action="store_true", help="no plots (no matplotlib)")
+    train.set_defaults(func=_train)
+
+    def one_line_error(message: str) -> None:
+        print(f"chainrule train: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+    train.error = one_line_error  # type: ignore[method-assign]
+
+
+def _train(args: argparse.Namespace) -> int:
+    """Check everything that could stop the run (arguments, packages, --out, the checkpoint),
+    then train."""
+    _check_train_dependencies(args.dataset, plots=not args.no_plots)
+    from chainrule.train import DEFAULTS, MODELS, Config, load_checkpoint, load_task, run
+    from chainrule.train.loop import steps_per_epoch
+    from chainrule.train.tasks import KIND
+
+    given = {k: getattr(args, k) for k in RUN_OPTIONS if getattr(args, k) is not None}
+    resume = None
+    if args.resume is not None:
+        try:
+            resume = load_checkpoint(args.resume)
+        except (OSError, ValueError) as e:
+            raise _UsageError(f"--resume {args.resume}: {e}") from None
+        saved = resume["config"]
+        if saved["dataset"] != args.dataset:
+            raise _UsageError(f"--resume {args.resume}: the checkpoint is of data set "
+                              f"{saved['dataset']}, not {args.dataset}")
+        for k, v in given.items():
+            if saved[k] != v:
+                raise _UsageError(f"--resume {args.resume}: the checkpoint was trained with "
+                                  f"--{k.replace('_', '-')} {saved[k]}, not {v}")
+        options = {k: saved[k] for k in RUN_OPTIONS}
+    else:
+        options = {"weight_decay": 0.0, "seed": 0} | DEFAULTS[args.dataset] | given
+    kind = KIND[args.dataset]
+    if options["model"] not in MODELS[kind]:
+        raise _UsageError(f"--model {options['model']} does not fit {args.dataset}; choose "
+                          f"from {', '.join(MODELS[kind])}")
+    out = _output_dir(args.out)
+    task = load_task(args.dataset, options["model"], options["val_fraction"])
+    per_epoch = steps_per_epoch(task, options["batch_size"])
+    if args.steps is not None:
+        steps = args.steps
+    elif args.epochs is not None:
+        steps = args.epochs * per_epoch
+    elif resume is not None:
+        steps = resume["config"]["steps"]
+    else:
+        default = DEFAULTS[args.dataset]
+        steps = default.get("steps") or default["epochs"] * per_epoch
+    if resume is not None and steps < resume["step"]:
+        raise _UsageError(f"--resume {args.resume}: the checkpoint is at step "
+                          f"{resume['step']}, past --steps {steps}")
+    config = Config(dataset=args.dataset, steps=steps,
+                    **{k: options[k] for k in RUN_OPTIONS})
+    print(f"Training {config.model} on {config.dataset}: {config.optimizer} lr {config.lr:g}, "
+          f"batch {config.batch_size}, {steps} steps ({steps / per_epoch:g} epochs), "
+          f"seed {config.seed}" + (f", from step {resume['step']}" if resume else ""))
+    metrics = run(config, out, resume=resume, progress=not args.no_progress,
+                  plots=not args.no_plots, task=task)
+    print(f"Final: train loss {metrics['train']['loss']:.4f}, accuracy "
+          f"{metrics['train']['accuracy']:.2%}; test loss {metrics['test']['loss']:.4f}, "
+          f"accuracy {metrics['test']['accuracy']:.2%} ({metrics['wall_time_s']:.1f} s)")
+    if "samples" in metrics:
+        print("Samples: " + ", ".join(metrics["samples"][:10]))
+    print(f"Wrote checkpoint.safetensors, metrics.json{'' if args.no_plots else ' and plots'}"
+          f" to {out}")
+    return 0
+
+
+def _check_train_dependencies(dataset: str, plots: bool) -> None:
+    needs = [("safetensors", "safetensors")]
+    needs += {"moons": [("sklearn", "scikit-learn")], "digits": [("sklearn", "scikit-learn")],
+              "mnist1d": [("mnist1d", "mnist1d")], "names": [("names", "names")]}[dataset]
+    if plots:
+        needs.append(("matplotlib", "matplotlib"))
+    missing = []
+    for module, package in needs:
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(package)
+    if missing:
+        raise ImportError(f"train {dataset} needs {', '.join(missing)}: "
+                          f"{install_hint('all', *missing)}")
 
 
 # ----- demo ----------------------------------------------------------------------------------

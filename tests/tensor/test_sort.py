@@ -151,3 +151,35 @@ def test_searchsorted_scalar_sorter_and_errors():
                 "boundaries", "(2, 3)", "(3, 1)")
     raises_with(RuntimeError, lambda: cr.searchsorted(cr.zeros(3), cr.zeros(1), right=True,
                                                       side="left"), "opposites")
+
+
+@pytest.mark.parametrize("case", [
+    ([1, 1, 3], None, 0), ([], None, 3), ([0, 5, 5, 2], None, 2), ([2, 0], [0.5, 1.5], 4),
+    ([2, 0, 2], "float64", 0), ([4, 4], "int", 1),
+])
+def test_bincount_matches_torch(case) -> None:
+    values_, weights, minlength = case
+    x = np.array(values_, dtype=np.int64)
+    if weights == "float64":
+        w = np.arange(len(x), dtype=np.float64) + 0.25
+    elif weights == "int":
+        w = np.arange(len(x), dtype=np.int64)
+    elif weights is not None:
+        w = np.array(weights, dtype=np.float32)
+    else:
+        w = None
+    ours = cr.bincount(cr.tensor(x), None if w is None else cr.tensor(w), minlength=minlength)
+    theirs = torch.bincount(torch.tensor(x), None if w is None else torch.tensor(w),
+                            minlength=minlength)
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert cr.tensor(x).bincount().shape == torch.tensor(x).bincount().shape
+
+
+def test_bincount_errors() -> None:
+    raises_with(RuntimeError, lambda: cr.bincount(cr.tensor([-1, 2])), "non-negative integral")
+    raises_with(RuntimeError, lambda: cr.bincount(cr.tensor([[1]])), "1-d")
+    raises_with(RuntimeError, lambda: cr.bincount(cr.tensor([1.0])), "integral")
+    raises_with(RuntimeError, lambda: cr.bincount(cr.tensor([1]), minlength=-1), "minlength")
+    raises_with(RuntimeError, lambda: cr.bincount(cr.tensor([1, 2]), cr.tensor([1.0])),
+                "same length")

@@ -81,3 +81,25 @@ def test_written_file_follows_the_umask(tmp_path) -> None:
     finally:
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_training_curve_png(tmp_path) -> None:
+    from chainrule.viz import plot_training
+
+    loss = list(np.linspace(2.0, 0.1, 500))
+    path = plot_training(loss, tmp_path / "loss.png", val_steps=[100, 500], val_values=[1.5, 0.2])
+    assert path.read_bytes()[:8] == PNG
+    with pytest.raises(ValueError, match="2 validation steps but 1"):
+        plot_training(loss, tmp_path / "x.png", val_steps=[1, 2], val_values=[1.0])
+
+
+def test_confusion_matrix_png(tmp_path) -> None:
+    from chainrule.viz import plot_confusion_matrix
+
+    counts = np.array([[5, 1], [0, 4]])
+    assert plot_confusion_matrix(counts, ["a", "b"], tmp_path / "c.png").read_bytes()[:8] == PNG
+    big = np.eye(27, dtype=int)
+    assert plot_confusion_matrix(big, list("abcdefghijklmnopqrstuvwxyz."),
+                                 tmp_path / "big.png").exists()
+    with pytest.raises(ValueError, match=r"\(3, 3\)"):
+        plot_confusion_matrix(counts, ["a", "b", "c"], tmp_path / "bad.png")

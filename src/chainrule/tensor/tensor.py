@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import json
 import os
 import weakref
 from collections.abc import Callable, Sequence
@@ -566,6 +567,72 @@ class Generator:
         """The seed this generator was last seeded with."""
         return self._initial_seed
 
+    def get_state(self) -> Tensor:
+        """The generator's state as a 1-d uint8 tensor (PyTorch's ByteTensor), for resuming:
+        the UTF-8 JSON of NumPy's PCG64 state (its 128-bit integers as decimal strings) and
+        the initial seed. ``set_state`` of it continues the same stream of draws."""
+        state = self.rng.bit_generator.state
+        doc = {
+            "bit_generator": state["bit_generator"],
+            "state": {key: str(int(v)) for key, v in state["state"].items()},
+            "has_uint32": int(state["has_uint32"]),
+            "uinteger": int(state["uinteger"]),
+            "initial_seed": self._initial_seed,
+        }
+        raw = json.dumps(doc, separators=(",", ":")).encode()
+        return Tensor._make(xp.frombuffer(raw, dtype=xp.uint8).copy(), False, None)
+
+    def set_state(self, new_state: Tensor) -> Generator:
+        """Restore a state from ``get_state`` (the initial seed too); returns the generator.
+        A non-uint8 state is a TypeError, one that is not a state a RuntimeError."""
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"set_state: expected a chainrule uint8 tensor (ByteTensor), "
+                            f"but got {type(new_state).__name__}")
+        if new_state.dtype is not backend.uint8:
+            raise TypeError(f"set_state: RNG state must be a uint8 tensor (ByteTensor), got "
+                            f"dtype {new_state.dtype!r}")
+        state, seed = _parse_rng_state(new_state)
+        self.rng.bit_generator.state = state
+        self._initial_seed = seed
+        return self
+
+
+def _parse_rng_state(new_state: Tensor) -> tuple[dict[str, Any], int]:
+    """NumPy's PCG64 state dict and the initial seed from a ``get_state`` tensor; RuntimeError
+    saying what is wrong otherwise."""
+
+    def bad(why: str) -> RuntimeError:
+        return RuntimeError(f"set_state: not an RNG state from get_state (a {new_state.ndim}-d "
+                            f"uint8 tensor of {new_state.numel()} bytes): {why}")
+
+    if new_state.ndim != 1:
+        raise bad("expected a 1-d tensor")
+    try:
+        doc = json.loads(new_state._data.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise bad("its bytes are not the JSON text of a state") from None
+    keys = {"bit_generator", "state", "has_uint32", "uinteger", "initial_seed"}
+    if not isinstance(doc, dict) or set(doc) != keys:
+        raise bad(f"expected a JSON object with the keys {sorted(keys)}")
+    if doc["bit_generator"] != "PCG64":
+        raise bad(f"bit generator {doc['bit_generator']!r}, not PCG64")
+    inner = doc["state"]
+    if not isinstance(inner, dict) or set(inner) != {"state", "inc"} or not all(
+            isinstance(v, str) and v.isdigit() and int(v) < 1 << 128 for v in inner.values()):
+        raise bad("'state' must hold 'state' and 'inc' as decimal strings of 128-bit integers")
+
+    def is_int(v: Any, high: float) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < high
+
+    if not (is_int(doc["has_uint32"], 2) and is_int(doc["uinteger"], 1 << 32)
+            and is_int(doc["initial_seed"], float("inf"))):
+        raise bad("'has_uint32' must be 0 or 1, 'uinteger' a 32-bit and 'initial_seed' a "
+                  "non-negative integer")
+    state = {"bit_generator": "PCG64",
+             "state": {"state": int(inner["state"]), "inc": int(inner["inc"])},
+             "has_uint32": doc["has_uint32"], "uinteger": doc["uinteger"]}
+    return state, doc["initial_seed"]
+
 
 def _fresh_seed() -> int:
     """A nondeterministic 63-bit seed (the operating system's entropy)."""
@@ -578,6 +645,16 @@ default_generator = Generator(0)
 def manual_seed(seed: int) -> Generator:
     """Seed the default generator (``rand``, ``randn``, ``randint``, nn init)."""
     return default_generator.manual_seed(seed)
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state as a uint8 tensor (``Generator.get_state``)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restore the default generator's state from ``get_rng_state`` (``Generator.set_state``)."""
+    default_generator.set_state(new_state)
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None,

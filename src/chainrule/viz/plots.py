@@ -133,3 +133,71 @@ def plot_loss(
     ax.set_title(title)
     fig.tight_layout()
     return _save_atomic(fig, path)
+
+
+def plot_training(
+    values: Sequence[float],
+    path: str | Path,
+    val_steps: Sequence[int] = (),
+    val_values: Sequence[float] = (),
+    val_label: str = "validation",
+    ylabel: str = "loss",
+    title: str = "Training",
+) -> Path:
+    """A per-step training curve (raw, faint, and its moving average over ~1% of the steps) with
+    validation values at their steps as markers; save it. Returns ``path``."""
+    y = np.asarray(values, dtype=float)
+    if len(val_steps) != len(val_values):
+        raise ValueError(f"plot_training: {len(val_steps)} validation steps but "
+                         f"{len(val_values)} validation values")
+    steps = np.arange(1, len(y) + 1)
+    fig = _new_figure((6.5, 4.0))
+    ax = fig.add_subplot()
+    ax.plot(steps, y, color="#c0392b", alpha=0.25, linewidth=0.8, label=f"train {ylabel}, batch")
+    window = max(1, len(y) // 100)
+    if window > 1:
+        smooth = np.convolve(y, np.ones(window) / window, mode="valid")
+        ax.plot(steps[window - 1:], smooth, color="#c0392b",
+                label=f"train {ylabel}, mean of {window}")
+    if len(val_steps):
+        ax.plot(np.asarray(val_steps), np.asarray(val_values, dtype=float), "o-",
+                color="#2471a3", markersize=3, label=val_label)
+    if ylabel != "accuracy" and len(y) and np.all(y > 0) and y.max() / y.min() > 50:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title)
+    fig.tight_layout()
+    return _save_atomic(fig, path)
+
+
+def plot_confusion_matrix(
+    counts: Any, classes: Sequence[str], path: str | Path, title: str = "Confusion matrix"
+) -> Path:
+    """counts[i, j] (examples of class i predicted as j) as a heat map, with the counts written
+    in the cells when there are at most 12 classes; save it. Returns ``path``."""
+    counts = np.asarray(counts)
+    k = len(classes)
+    if counts.shape != (k, k):
+        raise ValueError(f"plot_confusion_matrix: counts of shape {counts.shape} for {k} "
+                         f"classes (expected ({k}, {k}))")
+    fig = _new_figure((5.5 if k <= 12 else 8.0, 5.0 if k <= 12 else 7.5))
+    ax = fig.add_subplot()
+    image = ax.imshow(counts, cmap="Blues")
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    ax.set_xticks(range(k), classes)
+    ax.set_yticks(range(k), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if k <= 12:
+        high = counts.max() / 2 if counts.size else 0
+        for i in range(k):
+            for j in range(k):
+                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
+                        color="white" if counts[i, j] > high else "black")
+    accuracy = np.trace(counts) / max(counts.sum(), 1)
+    ax.set_title(f"{title} (accuracy {accuracy:.1%})")
+    fig.tight_layout()
+    return _save_atomic(fig, path)

@@ -126,6 +126,26 @@ def unique(a: Tensor, sorted: bool = True, return_inverse: bool = False,
     return _unique_result(out, inverse.reshape(-1), counts, return_inverse, return_counts)
 
 
+@tensor_method("bincount")
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """counts[k] = the number of elements of the 1-d non-negative integer ``input`` equal to k
+    (with ``weights``: their sum of weights), for k < max(max(input) + 1, minlength). int64
+    counts; float32 weights give float32 sums, others float64. No gradient."""
+    a = _tensor_arg(input, "bincount")
+    x = a._data
+    if x.ndim != 1 or x.dtype.kind not in "iub" or (x.size and x.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is None:
+        return _const(xp.bincount(x, minlength=minlength).astype(_INT64, copy=False))
+    w = _tensor_arg(weights, "bincount")._data
+    if w.ndim != 1 or w.shape != x.shape:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    dtype = xp.float32 if w.dtype == xp.float32 else xp.float64
+    return _const(xp.bincount(x, weights=w, minlength=minlength).astype(dtype))
+
+
 @tensor_method("unique_consecutive")
 def unique_consecutive(a: Tensor, return_inverse: bool = False, return_counts: bool = False,
                        dim: int | None = None) -> Any:
@@ -204,4 +224,5 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
     return _const(out.astype(xp.int32 if out_int32 else _INT64))
 
 
-__all__ = ["argsort", "msort", "searchsorted", "sort", "topk", "unique", "unique_consecutive"]
+__all__ = ["argsort", "bincount", "msort", "searchsorted", "sort", "topk", "unique",
+           "unique_consecutive"]
