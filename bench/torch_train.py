@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -79,27 +80,14 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float,
     return loss, acc
 
 
-def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("dataset")
-    p.add_argument("model")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int)
-    p.add_argument("--out")
-    args = p.parse_args()
-    recipe = DEFAULTS[args.dataset]
-    task = load_task(args.dataset, args.model, recipe["val_fraction"])
+def train(model: nn.Module, task: Any, config: Config, out: Path | None = None) -> dict:
+    """Train ``model`` on ``task`` (chainrule's loaded data set) as ``chainrule train`` does."""
     x, y = (torch.from_numpy(t.numpy().copy()) for t in task.train)
     xv, yv = (torch.from_numpy(t.numpy().copy()) for t in (task.val or task.test))
     xt, yt = (torch.from_numpy(t.numpy().copy()) for t in task.test)
-    bs = recipe["batch_size"]
+    bs, steps = config.batch_size, config.steps
     per_epoch = math.ceil(len(x) / bs)
-    steps = args.steps or recipe.get("steps") or recipe["epochs"] * per_epoch
-    config = Config(args.dataset, args.model, "adam", recipe["lr"], 0.0, bs, steps, args.seed,
-                    recipe["shuffle"], recipe["val_fraction"])
-    out = Path(args.out or tempfile.mkdtemp())
-    torch.manual_seed(args.seed)
-    model = build(args.model, x.shape[1], len(task.classes))
+    out = out or Path(tempfile.mkdtemp())
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     start = time.perf_counter()
     step = 0
@@ -126,8 +114,27 @@ def main() -> None:
                    out / "checkpoint.pt")
     wall = time.perf_counter() - start
     test_loss, test_acc = evaluate(model, xt, yt)
-    print(json.dumps({"wall_time_s": wall, "steps": steps, "test_accuracy": test_acc,
-                      "test_loss": test_loss}))
+    return {"wall_time_s": wall, "steps": steps, "test_accuracy": test_acc,
+            "test_loss": test_loss}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("dataset")
+    p.add_argument("model")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int)
+    p.add_argument("--out")
+    args = p.parse_args()
+    recipe = DEFAULTS[args.dataset]
+    task = load_task(args.dataset, args.model, recipe["val_fraction"])
+    per_epoch = math.ceil(len(task.train[0]) / recipe["batch_size"])
+    steps = args.steps or recipe.get("steps") or recipe["epochs"] * per_epoch
+    config = Config(args.dataset, args.model, "adam", recipe["lr"], 0.0, recipe["batch_size"],
+                    steps, args.seed, recipe["shuffle"], recipe["val_fraction"])
+    torch.manual_seed(args.seed)
+    model = build(args.model, task.train[0].shape[1], len(task.classes))
+    print(json.dumps(train(model, task, config, Path(args.out) if args.out else None)))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     expected_lines = ("24.7041", "138.8338", "645.5773", "grad_fn=<NegBackward>",
                       "chainrule.Size([784, 128])",
-                      "3 ['0.weight', '0.bias', '2.weight', '2.bias']")
+                      "3 ['0.weight', '0.bias', '2.weight', '2.bias']", "test accuracy 1.00")
     for expected in expected_lines:
         assert expected in out
     assert (tmp_path / "neuron.svg").exists() or (tmp_path / "neuron.dot").exists()

@@ -53,15 +53,18 @@ class Config:
 
 
 def run(config: Config, out: Path, resume: dict[str, Any] | None = None,
-        progress: bool = True, plots: bool = True, task: Task | None = None) -> dict[str, Any]:
+        progress: bool = True, plots: bool = True, task: Task | None = None,
+        model: nn.Module | None = None) -> dict[str, Any]:
     """Train as ``config`` says (from ``resume``, a loaded checkpoint, if given), writing the
     checkpoint, metrics.json and the plots into ``out``; return the metrics. ``task`` is the
-    loaded data set, if the caller has it already."""
+    loaded data set, if the caller has it already; ``model``, if given, is trained from its
+    weights as they are instead of a model built and initialised from ``config.seed``."""
     start = time.perf_counter()
     if task is None:
         task = load_task(config.dataset, config.model, config.val_fraction)
     chainrule.manual_seed(config.seed)
-    model = build_model(task.kind, config.model, task.input_shape, len(task.classes))
+    if model is None:
+        model = build_model(task.kind, config.model, task.input_shape, len(task.classes))
     opt = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr,
                                        weight_decay=config.weight_decay)
     n = len(task.train[0])
