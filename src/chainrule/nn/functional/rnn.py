@@ -27,7 +27,7 @@ from typing import Any
 
 from chainrule.autograd.grad_mode import _GradMode
 from chainrule.nn.functional.dropout import dropout as _dropout
-from chainrule.nn.functional.linear import linear
+from chainrule.nn.functional.linear import linear, sum_rows
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._util import data, primitive
@@ -126,7 +126,7 @@ def _add_weight_grads(ctx: Node, i: int, grads: list[Any], dgh: Any, h_prev: Any
     need = ctx.needs_input_grad
     n, m = h_prev.shape[-1], dgh.shape[-1]
     new = [dgh.reshape(-1, m).T @ h_prev.reshape(-1, n) if need[i] else None,
-           dgh.sum(axis=(0, 1)) if need[i + 1] else None]
+           sum_rows(dgh) if need[i + 1] else None]
     for j, d in enumerate(new):
         if d is not None:
             grads[j] = d if grads[j] is None else grads[j] + d
