@@ -481,15 +481,22 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 
 
 # ----- unfold / fold: the window matrix itself --------------------------------------------------
+def _unfold_array(x: Any, geo: _Geometry) -> Any:
+    """_im2col(x), never a view of x (a 1x1 kernel with stride 1 and no padding gives one, read
+    only): a result of its own, as PyTorch's."""
+    cols = _im2col(x, geo)
+    return cols.copy() if xp.may_share_memory(cols, x) else cols
+
+
 class _Unfold(Function):
     """cols (N, C*prod(k), L) of x (N, C, *n): im2col per batch element; its adjoint is fold."""
 
-    compute = staticmethod(_im2col)
+    compute = staticmethod(_unfold_array)
 
     @staticmethod
     def forward(ctx: Node, x: Tensor, geo: _Geometry) -> Any:
         ctx.geo = geo
-        return _im2col(x._data, geo)
+        return _unfold_array(x._data, geo)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
