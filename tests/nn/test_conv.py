@@ -164,6 +164,16 @@ def test_unfold_and_fold_match_torch(shape: tuple, kw: dict) -> None:
              [rand(tuple(cols.shape), 4)])
 
 
+def test_unfold_of_a_one_by_one_kernel_is_a_copy_as_torch() -> None:
+    x, xt = cr.arange(12.0).reshape(1, 3, 2, 2), torch.arange(12.0).reshape(1, 3, 2, 2)
+    cols, cols_t = F.unfold(x, 1), TF.unfold(xt, 1)
+    x.add_(100.0)
+    xt.add_(100.0)
+    np.testing.assert_array_equal(cols.numpy(), cols_t.numpy())  # not x's new values
+    cols.mul_(2.0)  # writable
+    np.testing.assert_array_equal(cols.numpy(), 2 * cols_t.numpy())
+
+
 def test_gradcheck_and_gradgradcheck() -> None:
     x = cr.tensor(rand((1, 4, 4, 3)), requires_grad=True)
     w = cr.tensor(rand((4, 2, 3, 2), 1), requires_grad=True)

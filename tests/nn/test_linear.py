@@ -111,6 +111,12 @@ def test_functional_linear_one_dim_weight_and_scalar_bias() -> None:
     check_op(F.linear, TF.linear, [rand((3, 4)), rand((2, 4)), rand(())])
 
 
+def test_functional_linear_with_no_input_or_output_features_matches_torch() -> None:
+    # empty rows and columns: zero-sized gradients, and the bias's gradient from empty rows
+    for x, w, b in [((5, 3), (0, 3), (0,)), ((5, 0), (4, 0), (4,)), ((2, 0, 3), (4, 3), (4,))]:
+        check_op(F.linear, TF.linear, [rand(x, 1), rand(w, 2), rand(b, 3)])
+
+
 def test_linear_grad_only_of_what_requires_it() -> None:
     w = nn.Parameter(cr.randn(3, 4, dtype=cr.float64))
     x = cr.randn(2, 4, dtype=cr.float64)

@@ -31,12 +31,22 @@ def test_numpy_functions_on_tensors_dispatch_and_stay_in_the_graph() -> None:
         np.take_along_axis(x, np.array([[2, 0, 1], [1, 1, 0]]), 1),
         np.concatenate([x[:1], x[1:]], axis=0), np.stack([x, x], 0).sum(0),
         np.einsum("ij,ij->ij", x, x), np.tril(np.ones((2, 3))) * x,
+        np.clip(x, -1.0, None), np.clip(x, None, 2.0), np.clip(x, min=-1.0, max=2.0),
     ]
     for p in parts:
         assert isinstance(p, cr.Tensor) and p.shape == (2, 3) and p.requires_grad
     total = sum(p.sum() for p in parts)
     total.backward()
     assert x.grad is not None and np.isfinite(x.grad.numpy()).all()
+
+
+def test_numpy_clip_on_a_tensor_is_clamp() -> None:
+    x = cr.tensor([-2.0, -1.0, 0.5, 3.0], dtype=cr.float64, requires_grad=True)
+    y = np.clip(x, -1.0, 2.0)
+    assert y.grad_fn is not None and y.tolist() == [-1.0, -1.0, 0.5, 2.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 0.0]  # clamp's: 1 at the bound itself
+    raises_with(TypeError, lambda: np.clip(x, 0, 1, out=np.empty(4)), "numpy.clip", "out")
 
 
 def test_an_array_operand_is_a_constant_and_numpy_scalars_promote_as_numbers() -> None:

@@ -209,6 +209,10 @@ def edge(t: Tensor) -> Node | AccumulateGrad | None:
     return acc
 
 
+# the packages whose Functions are built-ins (Function._builtin)
+_BUILTIN_MODULES = ("chainrule.tensor.", "chainrule.nn.")
+
+
 class Function:
     """A differentiable operation: subclass with static ``forward`` and ``backward``.
 
@@ -226,11 +230,11 @@ class Function:
 
     save_output = False  # True: ctx.output gives the result, connected to the graph
     is_view = False  # True: the result shares storage (and version counter) with input 0
-    # the tensor engine's own ops (set by __init_subclass__): their forwards compute on arrays
-    # only (they call no recording op), so they run without a grad-mode switch; their rules are
-    # written in NumPy's vocabulary and run on the bare arrays (g, saved tensors, output) when no
-    # graph is recorded, on Tensors under create_graph (docs/design.md); and they return
-    # gradients no one else holds
+    # chainrule's own ops, the tensor engine's and chainrule.nn's (set by __init_subclass__):
+    # their forwards compute on arrays only (they call no recording op), so they run without a
+    # grad-mode switch; their rules are written in NumPy's vocabulary and run on the bare arrays
+    # (g, saved tensors, output) when no graph is recorded, on Tensors under create_graph
+    # (docs/design.md); and they return gradients no one else holds
     _builtin = False
     # True: an elementwise op whose rule, when every tensor input has the result's shape
     # and dtype (other inputs are Python numbers) and g has them too, returns gradients with
@@ -241,9 +245,8 @@ class Function:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # the tensor engine's own ops; Functions elsewhere (chainrule.nn too) are run as a
-        # user's custom Function is
-        cls._builtin = cls.__module__.startswith("chainrule.tensor.")
+        # chainrule's own ops; Functions elsewhere (a user's) are run as custom Functions
+        cls._builtin = cls.__module__.startswith(_BUILTIN_MODULES)
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:

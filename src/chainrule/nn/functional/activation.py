@@ -1,8 +1,12 @@
 """chainrule.nn.functional.activation: elementwise nonlinearities and the softmax family.
 
-Primitives (one node, the rule in Tensor ops beside the forward) for the activations on the hot
-path of the models we run (leaky_relu, gelu both ways, silu, the elu family, hardtanh); the
-others compose chainrule ops. Gradient conventions at kinks are PyTorch's (stated per rule).
+Primitives (one node, the rule beside the forward) for the activations on the hot path of the
+models we run (leaky_relu, gelu both ways, silu, the elu family, hardtanh); the others compose
+chainrule ops. The rules are written once, in NumPy's vocabulary, as the tensor engine's
+(docs/design.md): bare arrays in a plain backward pass, Tensors under create_graph. A rule that
+needs another primitive (gelu's, silu's: their gradient as one node) calls it through
+``primitive``: its ``compute`` on arrays, its Function on Tensors. Gradient conventions at kinks
+are PyTorch's (stated per rule).
 """
 
 from __future__ import annotations
@@ -11,11 +15,11 @@ import math
 import warnings
 from typing import Any
 
-from chainrule.tensor.backend import xp
+from chainrule.tensor.backend import keep_where, xp
 from chainrule.tensor.function import Function, Node
 from chainrule.tensor.ops._special import erf as _erf_array
-from chainrule.tensor.ops._util import const
-from chainrule.tensor.ops.elementwise import erf, exp, sigmoid, softplus, tanh, where
+from chainrule.tensor.ops._util import const, data, primitive
+from chainrule.tensor.ops.elementwise import Erf, Sigmoid, sigmoid, softplus, tanh, where
 from chainrule.tensor.ops.elementwise import relu as _core_relu
 from chainrule.tensor.ops.reduce import log_softmax as _log_softmax
 from chainrule.tensor.ops.reduce import softmax as _softmax
@@ -107,7 +111,7 @@ class LeakyRelu(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return g * const(ctx.slope_mask), None
+        return g * ctx.slope_mask, None  # the slope mask: a constant
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -134,7 +138,7 @@ class Hardtanh(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
-        return where(const(ctx.inside), g, 0.0), None, None
+        return keep_where(ctx.inside, g), None, None
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
@@ -179,7 +183,7 @@ class Gelu(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
-        return GeluBackward.apply(g, x, ctx.cdf)
+        return primitive(GeluBackward, g, x, ctx.cdf)
 
 
 class GeluBackward(Function):
@@ -187,18 +191,24 @@ class GeluBackward(Function):
     d/dx = g phi(x) (2 - x^2) (phi the standard normal density)."""
 
     @staticmethod
+    def compute(g: Any, x: Any, cdf: Any) -> Any:
+        pdf = xp.exp(x * x * -0.5) * _PDF
+        return (g * (cdf + x * pdf)).astype(x.dtype, copy=False)
+
+    @staticmethod
     def forward(ctx: Node, g: Tensor, a: Tensor, cdf: Any) -> Any:
         ctx.save_for_backward(g, a)
-        x = a._data
-        pdf = xp.exp(x * x * -0.5) * _PDF
-        return (g._data * (cdf + x * pdf)).astype(x.dtype, copy=False)
+        return GeluBackward.compute(g._data, a._data, cdf)
 
     @staticmethod
     def backward(ctx: Node, gg: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
         g, x = ctx.saved_tensors
-        pdf = exp(x * x * -0.5) * _PDF
-        dg = gg * ((erf(x * _SQRT1_2) + 1) * 0.5 + x * pdf) if ctx.needs_input_grad[0] else None
-        dx = gg * g * pdf * (2 - x * x) if ctx.needs_input_grad[1] else None
+        pdf = xp.exp(x * x * -0.5) * _PDF
+        dg = dx = None
+        if ctx.needs_input_grad[0]:
+            dg = gg * ((primitive(Erf, x * _SQRT1_2) + 1) * 0.5 + x * pdf)
+        if ctx.needs_input_grad[1]:
+            dx = gg * g * pdf * (2 - x * x)
         return dg, dx, None
 
 
@@ -218,7 +228,7 @@ class GeluTanh(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
-        return GeluTanhBackward.apply(g, x, ctx.t)
+        return primitive(GeluTanhBackward, g, x, ctx.t)
 
 
 def _tanh_gelu_parts(x: Any, t: Any) -> tuple[Any, Any]:
@@ -231,16 +241,19 @@ class GeluTanhBackward(Function):
     d/dx = g s', s' = (1 - t^2) (u' - x t u'^2 + 0.5 x u''), u'' = 6 * 0.044715 sqrt(2/pi) x."""
 
     @staticmethod
+    def compute(g: Any, x: Any, t: Any) -> Any:
+        du, sech2 = _tanh_gelu_parts(x, t)
+        return g * (0.5 * (1 + t) + 0.5 * x * sech2 * du)
+
+    @staticmethod
     def forward(ctx: Node, g: Tensor, a: Tensor, t: Any) -> Any:
         ctx.save_for_backward(g, a)
-        x = a._data
-        du, sech2 = _tanh_gelu_parts(x, t)
-        return g._data * (0.5 * (1 + t) + 0.5 * x * sech2 * du)
+        return GeluTanhBackward.compute(g._data, a._data, t)
 
     @staticmethod
     def backward(ctx: Node, gg: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
         g, x = ctx.saved_tensors
-        t = tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
+        t = xp.tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
         du, sech2 = _tanh_gelu_parts(x, t)
         dg = dx = None
         if ctx.needs_input_grad[0]:
@@ -283,7 +296,7 @@ class Silu(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
-        return SiluBackward.apply(g, x, ctx.s)
+        return primitive(SiluBackward, g, x, ctx.s)
 
 
 class SiluBackward(Function):
@@ -291,15 +304,18 @@ class SiluBackward(Function):
     d/dx = g s (1 - s) (2 + x (1 - 2 s))."""
 
     @staticmethod
+    def compute(g: Any, x: Any, s: Any) -> Any:
+        return g * (s * (1 + x * (1 - s)))
+
+    @staticmethod
     def forward(ctx: Node, g: Tensor, a: Tensor, s: Any) -> Any:
         ctx.save_for_backward(g, a)
-        x = a._data
-        return g._data * (s * (1 + x * (1 - s)))
+        return SiluBackward.compute(g._data, a._data, s)
 
     @staticmethod
     def backward(ctx: Node, gg: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
         g, x = ctx.saved_tensors
-        s = sigmoid(x)
+        s = primitive(Sigmoid, x)
         dg = gg * (s * (x * (1 - s) + 1)) if ctx.needs_input_grad[0] else None
         dx = gg * g * (s * (1 - s) * (x * (1 - s * 2) + 2)) if ctx.needs_input_grad[1] else None
         return dg, dx, None
@@ -332,13 +348,13 @@ class Elu(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None, None]:
         (x,) = ctx.saved_tensors
         alpha, scale, input_scale = ctx.coefs
-        d = x._data
+        d = data(x)  # the masks: constants
         c = alpha * scale * input_scale
-        negative = const(d < 0)
+        negative = d < 0
         # exp of the negative part only (no overflow); at x == 0 the slope is the constant c,
         # whose own derivative PyTorch takes as 0 (its double backward masks with x < 0)
-        x_neg = where(negative, x, 0.0)
-        slope = where(const(d > 0), scale, where(negative, exp(x_neg * input_scale) * c, c))
+        x_neg = xp.where(negative, x, 0.0)
+        slope = xp.where(d > 0, scale, xp.where(negative, xp.exp(x_neg * input_scale) * c, c))
         return g * slope, None, None, None, None
 
 
@@ -390,7 +406,7 @@ class LogSigmoid(Function):
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
-        return g * sigmoid(-x)
+        return g * primitive(Sigmoid, -x)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -415,7 +431,7 @@ class Hardsigmoid(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
-        return where(const(ctx.inside), g * _ONE_SIXTH_F32, 0.0)
+        return keep_where(ctx.inside, g * _ONE_SIXTH_F32)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:

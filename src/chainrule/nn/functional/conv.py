@@ -17,7 +17,9 @@ vectorised add over every batch element, channel and output position.
 
 The three maps are primitive Functions (fused for measured speed: a composition of unfold,
 reshape and matmul records several nodes and copies), and each one's derivative is written with
-the other two, so gradients of gradients work:
+the other two, so gradients of gradients work. A rule calls them through ``primitive``: their
+``compute`` (the array function) on the bare arrays of a plain backward pass, the Function under
+create_graph.
 
     d conv            : gx = input_grad(g, w),  gw = weight_grad(x, g)
     d input_grad(g, w): dg = conv(h, w),        dw = weight_grad(h, g)
@@ -32,6 +34,7 @@ from typing import Any, NamedTuple
 
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
+from chainrule.tensor.ops._util import primitive
 from chainrule.tensor.ops.movement import pad as _pad
 from chainrule.tensor.tensor import Tensor
 
@@ -175,6 +178,8 @@ def _weight_grad_array(x: Any, g: Any, geo: _Geometry, cols: Any = None) -> Any:
 class _Conv(Function):
     """y = conv(x, w) + b (cross-correlation, PyTorch's convolution), as one product."""
 
+    compute = staticmethod(_conv_array)
+
     @staticmethod
     def forward(ctx: Node, x: Tensor, w: Tensor, b: Tensor | None, geo: _Geometry) -> Any:
         cols = _im2col(x._data, geo)
@@ -191,15 +196,17 @@ class _Conv(Function):
         x, w, cols = ctx.saved_tensors
         needs = ctx.needs_input_grad
         geo = ctx.geo
-        gx = _ConvInputGrad.apply(g, w, geo) if needs[0] else None
-        gw = _ConvWeightGrad.apply(x, g, geo, cols) if needs[1] else None
+        gx = primitive(_ConvInputGrad, g, w, geo) if needs[0] else None
+        gw = primitive(_ConvWeightGrad, x, g, geo, cols) if needs[1] else None
         # the batch first, then the positions: NumPy sums (0, 2) of (N, O, L) 5x slower
-        gb = g.sum(dim=0).sum(dim=tuple(range(1, g.ndim - 1))) if needs[2] else None
+        gb = g.sum(axis=0).sum(axis=tuple(range(1, g.ndim - 1))) if needs[2] else None
         return gx, gw, gb, None
 
 
 class _ConvInputGrad(Function):
     """x = conv_transpose(g, w): the adjoint of conv in its input, col2im(w^T @ g)."""
+
+    compute = staticmethod(_input_grad_array)
 
     @staticmethod
     def forward(ctx: Node, g: Tensor, w: Tensor, geo: _Geometry) -> Any:
@@ -215,14 +222,16 @@ class _ConvInputGrad(Function):
         g, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
         geo = ctx.geo
-        dg = _Conv.apply(h, w, None, geo) if needs[0] else None
-        dw = _ConvWeightGrad.apply(h, g, geo, None) if needs[1] else None
+        dg = primitive(_Conv, h, w, None, geo) if needs[0] else None
+        dw = primitive(_ConvWeightGrad, h, g, geo, None) if needs[1] else None
         return dg, dw, None
 
 
 class _ConvWeightGrad(Function):
     """w = weight_grad(x, g): the adjoint of conv in its weight, g @ cols(x)^T. ``cols``: the
     window matrix of x if the caller has it (conv's forward made it), else None."""
+
+    compute = staticmethod(_weight_grad_array)
 
     @staticmethod
     def forward(ctx: Node, x: Tensor, g: Tensor, geo: _Geometry, cols: Any) -> Any:
@@ -238,8 +247,8 @@ class _ConvWeightGrad(Function):
         x, g = ctx.saved_tensors
         needs = ctx.needs_input_grad
         geo = ctx.geo
-        dx = _ConvInputGrad.apply(g, h, geo) if needs[0] else None
-        dg = _Conv.apply(x, h, None, geo) if needs[1] else None
+        dx = primitive(_ConvInputGrad, g, h, geo) if needs[0] else None
+        dg = primitive(_Conv, x, h, None, geo) if needs[1] else None
         return dx, dg, None, None
 
 
@@ -472,22 +481,33 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 
 
 # ----- unfold / fold: the window matrix itself --------------------------------------------------
+def _unfold_array(x: Any, geo: _Geometry) -> Any:
+    """_im2col(x), never a view of x (a 1x1 kernel with stride 1 and no padding gives one, read
+    only): a result of its own, as PyTorch's."""
+    cols = _im2col(x, geo)
+    return cols.copy() if xp.may_share_memory(cols, x) else cols
+
+
 class _Unfold(Function):
     """cols (N, C*prod(k), L) of x (N, C, *n): im2col per batch element; its adjoint is fold."""
+
+    compute = staticmethod(_unfold_array)
 
     @staticmethod
     def forward(ctx: Node, x: Tensor, geo: _Geometry) -> Any:
         ctx.geo = geo
-        return _im2col(x._data, geo)
+        return _unfold_array(x._data, geo)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return _Fold.apply(g, ctx.geo), None
+        return primitive(_Fold, g, ctx.geo), None
 
 
 class _Fold(Function):
     """x (N, C, *n) from windows (N, C*prod(k), L), overlapping ones adding up: col2im per
     batch element; its adjoint is unfold."""
+
+    compute = staticmethod(_col2im)
 
     @staticmethod
     def forward(ctx: Node, cols: Tensor, geo: _Geometry) -> Any:
@@ -496,7 +516,7 @@ class _Fold(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return _Unfold.apply(g, ctx.geo), None
+        return primitive(_Unfold, g, ctx.geo), None
 
 
 def _block_args(kernel_size: Any, dilation: Any, padding: Any, stride: Any, op: str

@@ -7,7 +7,7 @@ from typing import Any
 from chainrule.autograd import no_grad
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
-from chainrule.tensor.ops._util import const
+from chainrule.tensor.ops._util import data, primitive
 from chainrule.tensor.ops.index import one_hot
 from chainrule.tensor.tensor import Tensor
 
@@ -18,6 +18,10 @@ class Embedding(Function):
     """out[...] = weight[idx[...]]: the rows of weight at the indices (a constant). Its rule is
     EmbeddingBackward: each row's gradient added back into a zero table, the padding row's left
     out and, with ``scale_grad_by_freq``, each divided by its index's count in the batch."""
+
+    @staticmethod
+    def compute(weight: Any, idx: Any, padding_idx: int, by_freq: bool) -> Any:
+        return weight[idx]
 
     @staticmethod
     def forward(ctx: Node, weight: Tensor, idx: Any, padding_idx: int, by_freq: bool) -> Any:
@@ -36,8 +40,8 @@ class Embedding(Function):
             keep = (flat != ctx.padding_idx).astype(xp.float64)
             scale = keep if scale is None else scale * keep
         if scale is not None:
-            scale = scale.astype(g._data.dtype)
-        return EmbeddingBackward.apply(g, ctx.idx, ctx.num, scale), None, None, None
+            scale = scale.astype(data(g).dtype)
+        return primitive(EmbeddingBackward, g, ctx.idx, ctx.num, scale), None, None, None
 
 
 class EmbeddingBackward(Function):
@@ -47,11 +51,10 @@ class EmbeddingBackward(Function):
     index_add uses, is several times slower)."""
 
     @staticmethod
-    def forward(ctx: Node, g: Tensor, idx: Any, num: int, scale: Any) -> Any:
-        ctx.idx, ctx.scale = idx, scale
+    def compute(g: Any, idx: Any, num: int, scale: Any) -> Any:
         flat = idx.reshape(-1)
-        row_shape = g._data.shape[idx.ndim:]
-        rows = g._data.reshape(flat.size, -1)
+        row_shape = g.shape[idx.ndim:]
+        rows = g.reshape(flat.size, -1)
         if scale is not None:
             rows = rows * scale[:, None]
         table = xp.zeros((num, rows.shape[1]), dtype=rows.dtype)
@@ -63,11 +66,16 @@ class EmbeddingBackward(Function):
         return table.reshape(num, *row_shape)
 
     @staticmethod
+    def forward(ctx: Node, g: Tensor, idx: Any, num: int, scale: Any) -> Any:
+        ctx.idx, ctx.scale = idx, scale
+        return EmbeddingBackward.compute(g._data, idx, num, scale)
+
+    @staticmethod
     def backward(ctx: Node, gg: Tensor) -> tuple[Tensor, None, None, None]:
-        rows = Embedding.apply(gg, ctx.idx, -1, False)
+        rows = primitive(Embedding, gg, ctx.idx, -1, False)
         if ctx.scale is not None:
             extra = rows.ndim - ctx.idx.ndim
-            rows = rows * const(ctx.scale.reshape(*ctx.idx.shape, *([1] * extra)))
+            rows = rows * ctx.scale.reshape(*ctx.idx.shape, *([1] * extra))  # a constant
         return rows, None, None, None
 
 

@@ -4,21 +4,37 @@ pairwise_distance, pad)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from chainrule.tensor import backend
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
+from chainrule.tensor.ops._util import data
 from chainrule.tensor.ops.movement import pad
 from chainrule.tensor.tensor import Tensor
 
 __all__ = ["bilinear", "cosine_similarity", "linear", "normalize", "pad", "pairwise_distance"]
 
 
+def _rows(a: Any) -> Any:
+    """``a`` (an array or a Tensor) as a matrix of its last dim's vectors (not reshape(-1, n):
+    ``a`` may have no elements)."""
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
+
+
+def sum_rows(a: Any) -> Any:
+    """The sum of ``a`` over every dim but the last (an array or a Tensor), as a product with a
+    vector of ones: NumPy's sum over leading axes is slow for a short last axis (81 against 12 us
+    for a float32 (100, 40, 18), the MNIST-1D GRU's input projection)."""
+    rows = _rows(a)
+    return xp.ones(rows.shape[0], data(a).dtype) @ rows
+
+
 class Linear(Function):
     """y = x W^T + b over the last dimension of x (any leading dims). One primitive for speed
     (one node and one matrix product, not transpose + matmul + add): dx = g W,
-    dW = g^T x (leading dims flattened), db = g (summed back to b's shape by apply)."""
+    dW = g^T x (leading dims flattened), db = g summed over its leading dims."""
 
     @staticmethod
     def forward(ctx: Node, x: Tensor, w: Tensor, b: Tensor | None = None) -> Any:
@@ -26,7 +42,7 @@ class Linear(Function):
         if needs:
             ctx.save_for_backward(x if needs[1] else None, w if needs[0] else None)
         xa = x._data
-        out = xa.reshape(-1, xa.shape[-1]) @ w._data.T
+        out = _rows(xa) @ w._data.T
         if b is not None:
             out += b._data
         return out.reshape(*xa.shape[:-1], out.shape[-1])
@@ -38,11 +54,10 @@ class Linear(Function):
         gx = g @ w if needs[0] else None
         gw = None
         if needs[1]:
-            n_out = g.shape[-1]
-            gw = g.reshape(-1, n_out).mT @ x.reshape(-1, x.shape[-1])
+            gw = _rows(g).mT @ _rows(x)
         if len(needs) == 2:
             return gx, gw
-        return gx, gw, (g if needs[2] else None)
+        return gx, gw, (sum_rows(g) if needs[2] else None)
 
 
 def _need_tensor(x: Any, name: str, op: str) -> Tensor:

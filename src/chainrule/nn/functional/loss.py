@@ -20,9 +20,9 @@ from typing import Any
 from chainrule.autograd.grad_mode import _GradMode
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
-from chainrule.tensor.ops._util import const
-from chainrule.tensor.ops.elementwise import logit, softplus, where, xlogy
-from chainrule.tensor.ops.reduce import log_softmax, softmax
+from chainrule.tensor.ops._util import const, data, primitive
+from chainrule.tensor.ops.elementwise import softplus, where, xlogy
+from chainrule.tensor.ops.reduce import Softmax, log_softmax
 from chainrule.tensor.tensor import Tensor
 
 __all__: list[str] = [
@@ -254,8 +254,7 @@ class CrossEntropy(Function):
         c = a.shape[1]
         e, total, lse = _exp_shifted(a)
         idx = cls[:, None]
-        with xp.errstate(invalid="ignore"):  # inf - inf for inf logits: NaN, as PyTorch
-            logp_t = (xp.take_along_axis(a, idx, axis=1) - lse)[:, 0]
+        logp_t = (xp.take_along_axis(a, idx, axis=1) - lse)[:, 0]  # inf - inf: NaN, as PyTorch
         wt = keep.astype(a.dtype) if weight is None else xp.where(keep, weight[cls], 0)
         coef_b = (1 - ls) * wt  # B
         loss = -coef_b * logp_t
@@ -290,16 +289,15 @@ class CrossEntropy(Function):
         # p = num / den: softmax(x) itself under create_graph; else the forward's e / total,
         # the division folded into the per-sample coefficients (a pass fewer)
         if _GradMode.enabled and x.requires_grad:
-            num, den = softmax(x, 1), 1.0
+            num, den = primitive(Softmax, x, (1,)), 1.0
         else:
-            den = total._data
-        scaled = xp.zeros_like(x._data)  # den * onehot(t)
+            den = data(total)
+        scaled = xp.zeros_like(data(x))  # den * onehot(t): a constant, as the coefficients
         xp.put_along_axis(scaled, ctx.idx, den, axis=1)
-        s = g.unsqueeze(1) if g.ndim else g  # per sample, beside the class axis
+        s = g[:, None] if g.ndim else g  # per sample, beside the class axis
         if not ctx.ls:  # A = B, D = 0
-            return (num - const(scaled)) * (s * const(ctx.a / den)), None, None, None, None, None
-        gx = num * (s * const(ctx.a / den)) - const(scaled) * (s * const(ctx.b / den)) \
-            - const(ctx.w) * (s * const(ctx.d))
+            return (num - scaled) * (s * (ctx.a / den)), None, None, None, None, None
+        gx = num * (s * (ctx.a / den)) - scaled * (s * (ctx.b / den)) - ctx.w * (s * ctx.d)
         return gx, None, None, None, None, None
 
 
@@ -309,18 +307,17 @@ def _exp_shifted(a: Any) -> tuple[Any, Any, Any]:
     exp(max - s) does not overflow: the mean over the classes (a matrix product; NumPy's max
     along a short axis costs 14x as much), and the max only where that overflowed (a spread
     max - mean over ~88 in float32, ~709 in float64) or the logits hold inf or NaN."""
+    # (CrossEntropy's forward calls it: apply runs it with NumPy's warnings off, so overflow,
+    # inf - inf and log 0 come silently, as in PyTorch)
     s = _class_sum(a, None) * (1 / a.shape[1])
-    with xp.errstate(over="ignore", invalid="ignore"):
-        e = xp.exp(a - s)
-        total = _class_sum(e, None)
+    e = xp.exp(a - s)
+    total = _class_sum(e, None)
     if not xp.isfinite(total).all():
         s = a.max(axis=1, keepdims=True)
-        s[~xp.isfinite(s)] = 0  # rows with inf or NaN: NaN as PyTorch, silently
-        with xp.errstate(over="ignore", invalid="ignore"):
-            e = xp.exp(a - s)
-            total = _class_sum(e, None)
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return e, total, xp.log(total) + s
+        s[~xp.isfinite(s)] = 0  # rows with inf or NaN: NaN as PyTorch
+        e = xp.exp(a - s)
+        total = _class_sum(e, None)
+    return e, total, xp.log(total) + s
 
 
 def _class_sum(a: Any, weight: Any) -> Any:
@@ -395,9 +392,8 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx: Node, x: Tensor, t: Tensor, weight: Any) -> Any:
         a, b = x._data, t._data
-        with xp.errstate(divide="ignore"):  # log 0 = -inf, clamped
-            lx = xp.maximum(xp.log(a), -100)
-            l1x = xp.maximum(xp.log1p(-a), -100)
+        lx = xp.maximum(xp.log(a), -100)  # log 0 = -inf (silently: apply's forward), clamped
+        l1x = xp.maximum(xp.log1p(-a), -100)
         loss = (b - 1) * l1x - b * lx
         if weight is not None:
             loss = loss * weight
@@ -412,9 +408,9 @@ class BinaryCrossEntropy(Function):
             g = g * weight
         gx = gt = None
         if ctx.needs_input_grad[0]:
-            gx = g * (x - t) / (x * (1 - x)).clamp_min(1e-12)
+            gx = g * (x - t) / xp.clip(x * (1 - x), 1e-12, None)
         if ctx.needs_input_grad[1]:
-            gt = g * -logit(x)
+            gt = g * (xp.log1p(-x) - xp.log(x))  # -logit(x)
         return gx, gt, None
 
 

@@ -10,9 +10,9 @@ eps)``, ``mean`` and the biased ``var`` taken over some axes of ``x`` (viewed in
 
 One primitive, ``Normalize`` (a subclass per op names its node), does all four with x's own
 statistics (fused for speed: layer_norm and batch_norm are on every model's hot path, and a
-composition records about ten nodes). Its rule is written once in Tensor operations from the
-saved normalized input ``xhat`` and ``rstd``: with ``h = g * weight`` and means over the
-normalized axes,
+composition records about ten nodes). Its rule is written once, in NumPy's vocabulary (bare
+arrays in a plain backward pass, Tensors under create_graph), from the saved normalized input
+``xhat`` and ``rstd``: with ``h = g * weight`` and means over the normalized axes,
 
     dx = rstd * (h - mean(h) - xhat * mean(h * xhat)),  dweight = sum(g * xhat),  dbias = sum(g).
 
@@ -30,7 +30,7 @@ from typing import Any
 from chainrule.autograd.grad_mode import _GradMode, no_grad
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
-from chainrule.tensor.ops._util import const
+from chainrule.tensor.ops._util import const, data
 from chainrule.tensor.tensor import Tensor
 
 __all__: list[str] = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
@@ -71,10 +71,8 @@ def _mean(x: Any, axes: tuple[int, ...]) -> Any:
 
 
 def _fill(x: Any, n: int, value: float) -> Any:
-    """A vector of n values in x's dtype: an array for an array, a constant for a Tensor."""
-    if isinstance(x, Tensor):
-        return const(xp.full(n, value, x._data.dtype))
-    return xp.full(n, value, x.dtype)
+    """A vector of n values in x's dtype (an array: a constant in a product with a Tensor)."""
+    return xp.full(n, value, data(x).dtype)
 
 
 def _moments(xs: Any, red: tuple[int, ...]) -> tuple[Any, Any, Any, Any]:
@@ -125,7 +123,7 @@ class Normalize(Function):
         if _GradMode.enabled and x.requires_grad:  # create_graph: xhat and rstd as functions of x
             xs = x.reshape(gshape)
             xc = xs - _mean(xs, red)
-            rstd = (_mean(xc * xc, red) + ctx.eps).rsqrt()
+            rstd = 1 / xp.sqrt(_mean(xc * xc, red) + ctx.eps)
             xhat = (xc * rstd).reshape(shape)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         # batch_norm takes its statistics over the axes its parameter gradients sum over, so the

@@ -8,8 +8,10 @@ window, so the maxima and where they lie (PyTorch's ``indices``: the flat positi
 gradient is g scattered to those positions, a primitive whose own derivative gathers at them
 again. Average pooling is a linear map: each window's sum (one add per kernel offset) over its
 divisor; its adjoint spreads g over the windows (col2im, one add per kernel offset), and each is
-the other's derivative. Adaptive average pooling is a product with a constant averaging matrix
-per pooled dim (plain matmuls); adaptive max pooling gathers its uneven windows by indexing.
+the other's derivative. Each of these rules calls its adjoint through ``primitive``: the
+``compute`` on the bare arrays of a plain backward pass, the Function under create_graph.
+Adaptive average pooling is a product with a constant averaging matrix per pooled dim (plain
+matmuls); adaptive max pooling gathers its uneven windows by indexing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from chainrule.autograd.grad_mode import is_grad_enabled
 from chainrule.nn.functional.conv import _ints
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
+from chainrule.tensor.ops._util import primitive
 from chainrule.tensor.tensor import Tensor
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
@@ -176,7 +179,10 @@ class _PlaneScatter(Function):
     def forward(ctx: Node, g: Tensor, positions: Any, size: tuple[int, ...],
                 unique: bool) -> Any:
         ctx.positions, ctx.unique = positions, unique
-        ga = g._data
+        return _PlaneScatter.compute(g._data, positions, size, unique)
+
+    @staticmethod
+    def compute(ga: Any, positions: Any, size: tuple[int, ...], unique: bool) -> Any:
         n, c = ga.shape[:2]
         plane = math.prod(size)
         # one global position per element
@@ -191,7 +197,7 @@ class _PlaneScatter(Function):
 
     @staticmethod
     def backward(ctx: Node, h: Tensor) -> tuple[Tensor, None, None, None]:
-        return _PlaneGather.apply(h, ctx.positions, ctx.unique, None), None, None, None
+        return primitive(_PlaneGather, h, ctx.positions, ctx.unique, None), None, None, None
 
 
 class _PlaneGather(Function):
@@ -199,16 +205,20 @@ class _PlaneGather(Function):
     them); its adjoint scatters back."""
 
     @staticmethod
-    def forward(ctx: Node, x: Tensor, positions: Any, unique: bool, values: Any) -> Any:
-        ctx.positions, ctx.size, ctx.unique = positions, x._data.shape[2:], unique
+    def compute(x: Any, positions: Any, unique: bool, values: Any) -> Any:
         if values is not None:
             return values
-        return xp.take_along_axis(_planes(x._data), _planes(positions), axis=-1).reshape(
+        return xp.take_along_axis(_planes(x), _planes(positions), axis=-1).reshape(
             positions.shape)
 
     @staticmethod
+    def forward(ctx: Node, x: Tensor, positions: Any, unique: bool, values: Any) -> Any:
+        ctx.positions, ctx.size, ctx.unique = positions, x._data.shape[2:], unique
+        return _PlaneGather.compute(x._data, positions, unique, values)
+
+    @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
-        return _PlaneScatter.apply(g, ctx.positions, ctx.size, ctx.unique), None, None, None
+        return primitive(_PlaneScatter, g, ctx.positions, ctx.size, ctx.unique), None, None, None
 
 
 def _lowest(dtype: Any) -> Any:
@@ -272,7 +282,10 @@ class _AvgPool(Function):
     @staticmethod
     def forward(ctx: Node, x: Tensor, pool: _Pool, divisor: Any) -> Any:
         ctx.pool, ctx.divisor = pool, divisor
-        xa = x._data
+        return _AvgPool.compute(x._data, pool, divisor)
+
+    @staticmethod
+    def compute(xa: Any, pool: _Pool, divisor: Any) -> Any:
         view = pool.view(pool.buffer(xa, 0))
         total = None
         for j in xp.ndindex(*pool.kernel):  # one add per kernel offset (a short-axis sum is slow)
@@ -284,7 +297,7 @@ class _AvgPool(Function):
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
-        return _AvgPoolT.apply(g, ctx.pool, ctx.divisor), None, None
+        return primitive(_AvgPoolT, g, ctx.pool, ctx.divisor), None, None
 
 
 class _AvgPoolT(Function):
@@ -294,7 +307,10 @@ class _AvgPoolT(Function):
     @staticmethod
     def forward(ctx: Node, g: Tensor, pool: _Pool, divisor: Any) -> Any:
         ctx.pool, ctx.divisor = pool, divisor
-        ga = g._data
+        return _AvgPoolT.compute(g._data, pool, divisor)
+
+    @staticmethod
+    def compute(ga: Any, pool: _Pool, divisor: Any) -> Any:
         gs = ga / divisor
         buf = xp.zeros((*ga.shape[:-len(pool.size)], *pool.padded), ga.dtype)
         for offset in xp.ndindex(*pool.kernel):
@@ -308,7 +324,7 @@ class _AvgPoolT(Function):
 
     @staticmethod
     def backward(ctx: Node, h: Tensor) -> tuple[Tensor, None, None]:
-        return _AvgPool.apply(h, ctx.pool, ctx.divisor), None, None
+        return primitive(_AvgPool, h, ctx.pool, ctx.divisor), None, None
 
 
 def _avg_divisor(pool: _Pool, count_include_pad: bool, divisor_override: Any,

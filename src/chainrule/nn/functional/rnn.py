@@ -6,11 +6,12 @@ A layer's input projection ``x W_ih^T + b_ih`` for every time step is one matrix
 the recurrence. The recurrence of one layer and direction is one primitive Function, for speed
 (a composition records ~12 nodes per step; see bench/bench_nn_rnn.py): its forward loops over
 time on arrays, writing each h_t into a preallocated output; its rule loops back over time
-(backpropagation through time) in Tensor operations, with everything that does not depend on
-the carried gradient computed for a block of steps at once, and the weight gradient one matrix
-product per block. The rule reads the gates the forward computed; under create_graph it
-recomputes them from its inputs and its output instead (one product over all steps, since every
-h_{t-1} is known), so that its result is differentiable again.
+(backpropagation through time), with everything that does not depend on the carried gradient
+computed for a block of steps at once, and the weight gradient one matrix product per block.
+The rule is written once, in NumPy's vocabulary: bare arrays in a plain backward pass, Tensors
+under create_graph (docs/design.md). It reads the gates the forward computed; under
+create_graph it recomputes them from its inputs and its output instead (one product over all
+steps, since every h_{t-1} is known), so that its result is differentiable again.
 
 Both directions of a layer in one Function would halve the ops per step (measured: 18% fewer
 instructions for hidden 6) but needs time-reversed copies of the sequences (13% more for hidden
@@ -26,10 +27,11 @@ from typing import Any
 
 from chainrule.autograd.grad_mode import _GradMode
 from chainrule.nn.functional.dropout import dropout as _dropout
-from chainrule.nn.functional.linear import linear
+from chainrule.nn.functional.linear import linear, sum_rows
 from chainrule.tensor.backend import xp
 from chainrule.tensor.function import Function, Node
-from chainrule.tensor.ops.elementwise import sigmoid, tanh
+from chainrule.tensor.ops._util import data, primitive
+from chainrule.tensor.ops.elementwise import Sigmoid
 from chainrule.tensor.ops.movement import cat, stack
 from chainrule.tensor.tensor import Tensor, zeros
 
@@ -53,16 +55,20 @@ def _steps(n: int, reverse: bool) -> range:
     return range(n - 1, -1, -1) if reverse else range(n)
 
 
-def _previous(h0: Tensor, out: Tensor, reverse: bool) -> Tensor:
+def _previous(h0: Any, out: Any, reverse: bool) -> Any:
     """h_{t-1} for every step t (T, B, H): h0, then the outputs shifted by one step."""
     if reverse:
-        return cat([out[1:], h0.unsqueeze(0)])
-    return cat([h0.unsqueeze(0), out[:-1]])
+        return xp.concatenate([out[1:], h0[None]])
+    return xp.concatenate([h0[None], out[:-1]])
 
 
-def _join(ds: list[Tensor]) -> Tensor:
-    """Per-step (B, n) tensors as one (S, B, n) (one join, not S reshapes)."""
-    return cat(ds).reshape(len(ds), *ds[0]._data.shape)
+def _join(ds: list[Any]) -> Any:
+    """Per-step (B, n) arrays as one (S, B, n) (one join, not S reshapes)."""
+    return xp.concatenate(ds).reshape(len(ds), *ds[0].shape)
+
+
+def _sigmoid(a: Any) -> Any:
+    return primitive(Sigmoid, a)  # NumPy has no sigmoid: chainrule's, on arrays or Tensors
 
 
 # The rules work back through time in blocks of steps whose temporaries (S, B, H) stay in cache
@@ -79,20 +85,22 @@ def _blocks(steps: int, width: int, reverse: bool) -> list[tuple[int, int]]:
     return spans if reverse else spans[::-1]
 
 
-def _part(t: Tensor, lo: int, hi: int) -> Tensor:
-    return t if lo == 0 and hi == t._data.shape[0] else t[lo:hi]
+def _part(t: Any, lo: int, hi: int) -> Any:
+    return t if lo == 0 and hi == t.shape[0] else t[lo:hi]
 
 
-def _in_time_order(pieces: list[tuple[int, Tensor]]) -> Tensor:
-    return pieces[0][1] if len(pieces) == 1 else cat([p for _, p in sorted(pieces, key=_first)])
+def _in_time_order(pieces: list[tuple[int, Any]]) -> Any:
+    if len(pieces) == 1:
+        return pieces[0][1]
+    return xp.concatenate([p for _, p in sorted(pieces, key=_first)])
 
 
-def _first(piece: tuple[int, Tensor]) -> int:
+def _first(piece: tuple[int, Any]) -> int:
     return piece[0]
 
 
-def _bptt(g: Tensor, coef: Tensor, w_hh: Tensor, reverse: bool, gates: int,
-          keep: Tensor | None, carry: Tensor | None) -> tuple[list[Tensor], list[Tensor], Tensor]:
+def _bptt(g: Any, coef: Any, w_hh: Any, reverse: bool, gates: int, keep: Any, carry: Any
+          ) -> tuple[list[Any], list[Any], Any]:
     """Backpropagation through time over a block of steps, for h_t = f(gh_t, h_{t-1}),
     gh_t = h_{t-1} W_hh^T + b_hh.
 
@@ -101,24 +109,24 @@ def _bptt(g: Tensor, coef: Tensor, w_hh: Tensor, reverse: bool, gates: int,
     from h_{t-1} to h_t). Returns dL/dgh_t and dh_t per step (time order) and what the block
     sends back.
     """
-    n = g._data.shape[0]
+    n = g.shape[0]
     dgh: list[Any] = [None] * n
     dhs: list[Any] = [None] * n
     for t in _steps(n, not reverse):
         dh = g[t] if carry is None else g[t] + carry
-        d = (cat([dh] * gates, 1) if gates > 1 else dh) * coef[t]
+        d = (xp.concatenate([dh] * gates, 1) if gates > 1 else dh) * coef[t]
         dgh[t], dhs[t] = d, dh
         carry = d @ w_hh if keep is None else dh * keep[t] + d @ w_hh
     return dgh, dhs, carry
 
 
-def _add_weight_grads(ctx: Node, i: int, grads: list[Any], dgh: Tensor, h_prev: Tensor) -> None:
+def _add_weight_grads(ctx: Node, i: int, grads: list[Any], dgh: Any, h_prev: Any) -> None:
     """grads (of W_hh, b_hh: the Function's arguments i, i + 1) += sum_t dgh_t^T h_{t-1} and
     sum_t dgh_t over a block of steps at once."""
     need = ctx.needs_input_grad
-    n, m = h_prev._data.shape[-1], dgh._data.shape[-1]
+    n, m = h_prev.shape[-1], dgh.shape[-1]
     new = [dgh.reshape(-1, m).T @ h_prev.reshape(-1, n) if need[i] else None,
-           dgh.sum((0, 1)) if need[i + 1] else None]
+           sum_rows(dgh) if need[i + 1] else None]
     for j, d in enumerate(new):
         if d is not None:
             grads[j] = d if grads[j] is None else grads[j] + d
@@ -156,7 +164,8 @@ class _ElmanSeq(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Any, ...]:
         h0, w_hh = ctx.saved_tensors
         out = ctx.output
-        slope = _const((out._data > 0).astype(out._data.dtype)) if ctx.relu else 1 - out * out
+        y = data(out)
+        slope = (y > 0).astype(y.dtype) if ctx.relu else 1 - out * out  # relu': a constant
         dgh, _, carry = _bptt(g, slope, w_hh, ctx.reverse, 1, None, None)
         dgh = _join(dgh)
         grads: list[Any] = [None, None]
@@ -167,7 +176,6 @@ class _ElmanSeq(Function):
 # ----- GRU -------------------------------------------------------------------------------------
 # r = s(x W_ir^T + b_ir + h W_hr^T + b_hr), z = s(... _iz ... _hz), n = tanh(x W_in^T + b_in
 # + r (h W_hn^T + b_hn)), h' = (1 - z) n + z h = n + z (h - n)
-@xp.errstate(over="ignore")  # e^-a overflows to inf for a << 0 and s(a) is 0: silent, as PyTorch
 def _gru_forward(x: Any, h: Any, w: Any, b: Any, reverse: bool) -> tuple[Any, ...]:
     steps, batch, n3 = x.shape
     n = n3 // 3
@@ -182,7 +190,8 @@ def _gru_forward(x: Any, h: Any, w: Any, b: Any, reverse: bool) -> tuple[Any, ..
             gh += b
         rz = rz_all[t]
         xp.add(x[t, :, :2 * n], gh[:, :2 * n], out=rz)
-        xp.negative(rz, out=rz)  # s(a) = 1 / (1 + e^-a), as chainrule.sigmoid
+        xp.negative(rz, out=rz)  # s(a) = 1 / (1 + e^-a), as chainrule.sigmoid (e^-a overflows
+        # to inf for a << 0 and s(a) is 0: silently, as apply runs forwards with warnings off)
         xp.exp(rz, out=rz)
         rz += 1
         xp.reciprocal(rz, out=rz)
@@ -198,16 +207,15 @@ def _gru_forward(x: Any, h: Any, w: Any, b: Any, reverse: bool) -> tuple[Any, ..
     return out, rz_all, n_all, gh_all[..., 2 * n:]
 
 
-def _gru_gates(gi: Tensor, h_prev: Tensor, w_hh: Tensor, b_hh: Tensor | None
-               ) -> tuple[Tensor, Tensor, Tensor]:
-    """(r|z, n, h W_hn^T + b_hn) for every step at once, from every h_{t-1}, in Tensor ops."""
-    k = h_prev._data.shape[-1]
+def _gru_gates(gi: Any, h_prev: Any, w_hh: Any, b_hh: Any) -> tuple[Any, Any, Any]:
+    """(r|z, n, h W_hn^T + b_hn) for every step at once, from every h_{t-1}."""
+    k = h_prev.shape[-1]
     gh = h_prev @ w_hh.T
     if b_hh is not None:
         gh = gh + b_hh
-    rz = sigmoid(gi[..., :2 * k] + gh[..., :2 * k])
+    rz = _sigmoid(gi[..., :2 * k] + gh[..., :2 * k])
     hn = gh[..., 2 * k:]
-    return rz, tanh(gi[..., 2 * k:] + rz[..., :k] * hn), hn
+    return rz, xp.tanh(gi[..., 2 * k:] + rz[..., :k] * hn), hn
 
 
 class _GRUSeq(Function):
@@ -232,9 +240,9 @@ class _GRUSeq(Function):
         h_prev = _previous(h0, out, ctx.reverse)
         if _GradMode.enabled:  # create_graph: the gates as functions of the inputs
             rz, n, hn = _gru_gates(gi, h_prev, w_hh, b_hh)
-        k, rev = n._data.shape[-1], ctx.reverse
+        k, rev = n.shape[-1], ctx.reverse
         carry, grads, ggi = None, [None, None], []
-        for lo, hi in _blocks(g._data.shape[0], h0._data.size, rev):
+        for lo, hi in _blocks(g.shape[0], data(h0).size, rev):
             r, z = _part(rz, lo, hi)[..., :k], _part(rz, lo, hi)[..., k:]
             nb, hp = _part(n, lo, hi), _part(h_prev, lo, hi)
             z1 = 1 - z
@@ -242,19 +250,18 @@ class _GRUSeq(Function):
             dgn = dn * r  # dh'/d(h W_hn^T + b_hn)
             dr = dgn * _part(hn, lo, hi) * (1 - r)  # dh'/d(r's argument): s' = r (1 - r)
             dz = (hp - nb) * z * z1
-            dgh, dhs, carry = _bptt(_part(g, lo, hi), cat([dr, dz, dgn], -1), w_hh, rev, 3, z,
-                                    carry)
+            dgh, dhs, carry = _bptt(_part(g, lo, hi), xp.concatenate([dr, dz, dgn], -1), w_hh,
+                                    rev, 3, z, carry)
             dgh = _join(dgh)
             _add_weight_grads(ctx, 2, grads, dgh, hp)
             if ctx.needs_input_grad[0]:  # as dL/dgh, but r does not scale x W_in^T + b_in
-                ggi.append((lo, cat([dgh[..., :2 * k], _join(dhs) * dn], -1)))
+                ggi.append((lo, xp.concatenate([dgh[..., :2 * k], _join(dhs) * dn], -1)))
         return (_in_time_order(ggi) if ggi else None, carry, *grads, None)
 
 
 # ----- LSTM ------------------------------------------------------------------------------------
 # i, f, o = s(.), g = tanh(.) of x W_i*^T + b_i* + h W_h*^T + b_h* (PyTorch's gate order i, f,
 # g, o); c' = f c + i g, h' = o tanh(c'). The Function's one output holds [h_t | c_t].
-@xp.errstate(over="ignore")
 def _lstm_forward(x: Any, h: Any, c: Any, w: Any, b: Any, reverse: bool) -> tuple[Any, ...]:
     steps, batch, n4 = x.shape
     n = n4 // 4
@@ -302,32 +309,34 @@ class _LSTMSeq(Function):
     def backward(ctx: Node, g: Tensor) -> tuple[Any, ...]:
         gi, h0, c0, w_hh, b_hh, gates, tc = ctx.saved_tensors
         out, rev = ctx.output, ctx.reverse
-        k = tc._data.shape[-1]
+        k = tc.shape[-1]
         h_prev = _previous(h0, out[..., :k], rev)
         c_prev = _previous(c0, out[..., k:], rev)
         if _GradMode.enabled:  # create_graph: the gates as functions of the inputs
             a = gi + h_prev @ w_hh.T
             if b_hh is not None:
                 a = a + b_hh
-            s = sigmoid(a)
-            gates = cat([s[..., :2 * k], tanh(a[..., 2 * k:3 * k]), s[..., 3 * k:]], -1)
-            tc = tanh(out[..., k:])
+            s = _sigmoid(a)
+            gates = xp.concatenate([s[..., :2 * k], xp.tanh(a[..., 2 * k:3 * k]),
+                                    s[..., 3 * k:]], -1)
+            tc = xp.tanh(out[..., k:])
         gh, gc = g[..., :k], g[..., k:]
         carry_h = carry_c = None
         grads: list[Any] = [None, None]
         ggi = []
-        for lo, hi in _blocks(g._data.shape[0], h0._data.size, rev):
+        for lo, hi in _blocks(g.shape[0], data(h0).size, rev):
             gt, tcb = _part(gates, lo, hi), _part(tc, lo, hi)
             i, f, gg, o = (gt[..., j * k:(j + 1) * k] for j in range(4))
             dhc = o * (1 - tcb * tcb)  # dh'/dc'
-            coef = cat([gg * i * (1 - i), _part(c_prev, lo, hi) * f * (1 - f),
-                        i * (1 - gg * gg), tcb * o * (1 - o)], -1)  # dc'/d(i, f, g), dh'/d(o)
+            # dc'/d(i, f, g), dh'/d(o)
+            coef = xp.concatenate([gg * i * (1 - i), _part(c_prev, lo, hi) * f * (1 - f),
+                                   i * (1 - gg * gg), tcb * o * (1 - o)], -1)
             ghb, gcb = _part(gh, lo, hi), _part(gc, lo, hi)
             ds: list[Any] = [None] * (hi - lo)
             for t in _steps(hi - lo, not rev):
                 dh = ghb[t] if carry_h is None else ghb[t] + carry_h
                 dc = gcb[t] + dh * dhc[t] if carry_c is None else gcb[t] + carry_c + dh * dhc[t]
-                d = cat([dc, dc, dc, dh], 1) * coef[t]
+                d = xp.concatenate([dc, dc, dc, dh], 1) * coef[t]
                 ds[t] = d
                 carry_c = dc * f[t]
                 carry_h = d @ w_hh

@@ -366,6 +366,7 @@ class Tanh(Function):
 class Sigmoid(Function):
     elementwise = True
     save_output = True
+    compute = staticmethod(_sigmoid)  # on arrays, for rules that call it (ops/_util.primitive)
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:
@@ -1027,6 +1028,11 @@ class _Unary(Function):
 
     elementwise = True
     ufunc: Any = None
+
+    @classmethod
+    def compute(cls, a: Any) -> Any:
+        """f on an array, for rules that call it (ops/_util.primitive: erf has no NumPy ufunc)."""
+        return cls.ufunc(a)
 
     @staticmethod
     def forward(ctx: Node, a: Tensor) -> Any:

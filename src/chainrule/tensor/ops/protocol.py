@@ -234,6 +234,16 @@ def _cumsum(a: Tensor, axis: int | None = None, dtype: Any = None) -> Tensor:
     return _ns("cumsum")(a, axis, dtype=None if dtype is None else backend.to_np_dtype(dtype))
 
 
+@implements(xp.clip)
+def _clip(a: Tensor, a_min: Any = None, a_max: Any = None, out: Any = None, *,
+          min: Any = None, max: Any = None) -> Tensor:
+    if out is not None:
+        raise TypeError("numpy.clip(out=...) is not supported on chainrule Tensors; call "
+                        "chainrule's clamp instead")
+    return _ns("clamp")(a, a_min if a_min is not None else min,
+                        a_max if a_max is not None else max)
+
+
 @implements(xp.tril)
 def _tril(m: Tensor, k: int = 0) -> Tensor:
     return _ns("tril")(m, k)

@@ -479,12 +479,16 @@ class Softmax(Function):
     save_output = True
 
     @staticmethod
-    def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
-        ctx.dims = dims
-        x = a._data
+    def compute(x: Any, dims: tuple[int, ...]) -> Any:
+        """On an array (for rules that call it: ops/_util.primitive)."""
         e = xp.exp(x - _max_keepdims(x, dims))
         e /= e.sum(axis=dims, keepdims=True)
         return e
+
+    @staticmethod
+    def forward(ctx: Node, a: Tensor, dims: tuple[int, ...]) -> Any:
+        ctx.dims = dims
+        return Softmax.compute(a._data, dims)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
