@@ -15,6 +15,7 @@ module level (``Tensor.backward`` imports it when called).
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -62,6 +63,11 @@ def _sum_to_array(g: Any, shape: tuple[int, ...]) -> Any:
     """``sum_to`` for a bare array."""
     dims = _summed_dims(g.shape, shape)
     if len(dims) == g.ndim - len(shape) > 0:  # as in sum_to; and the sum owns its buffer, so
+        if g.dtype.kind == "f" and g.flags.c_contiguous and g.size:
+            # only leading axes: a product with ones (BLAS), 5-8x NumPy's sum over leading
+            # axes when the kept axes are short (a broadcast bias of a few features)
+            n = g.size // math.prod(shape)
+            return (xp.ones(n, g.dtype) @ g.reshape(n, -1)).reshape(shape)
         return g.sum(axis=dims)  # .grad may keep it without a copy
     if dims:
         g = g.sum(axis=dims, keepdims=True)
