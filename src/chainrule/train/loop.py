@@ -21,6 +21,7 @@ from typing import Any
 import chainrule
 from chainrule import nn, optim
 from chainrule.autograd import no_grad
+from chainrule.cli import _isatty
 from chainrule.nn import functional as F  # noqa: N812 (PyTorch code's name for it)
 from chainrule.tensor import Generator, Tensor, randperm, tensor
 from chainrule.train.models import build_model
@@ -283,10 +284,3 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
