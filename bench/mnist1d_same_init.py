@@ -5,7 +5,7 @@ For each model and seed: PyTorch builds the paper's model after ``torch.manual_s
 (bench/torch_train.py's models); chainrule's model loads those weights and trains with
 ``chainrule train``'s loop and recipe; PyTorch trains its copy with bench/torch_train.py's loop.
 
-    .venv/bin/python bench/mnist1d_same_init.py --models mlp gru
+    .venv/bin/python bench/mnist1d_same_init.py --models mlp gru --seeds 0 1 2
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ from chainrule.train.tasks import DEFAULTS
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--models", nargs="*", default=["linear", "mlp", "cnn", "gru"])
-    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     args = p.parse_args()
     recipe = DEFAULTS["mnist1d"]
     print(f"{'model':<7} {'seed':>4} {'chainrule':>9} {'torch':>7}")
     for name in args.models:
         task = load_task("mnist1d", name, 0.0)
         ours, theirs = [], []
-        for seed in range(args.seeds):
+        for seed in args.seeds:
             torch.manual_seed(seed)
             reference = build(name, 40, 10)
             model = build_model(task.kind, name, task.input_shape, len(task.classes))
