@@ -292,3 +292,15 @@ def test_format_spec_only_for_plain_0d_tensors(make):
 @settings(max_examples=25, deadline=None)
 def test_repr_never_fails(values):
     assert repr(cr.tensor(values)).startswith("tensor(")
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy.ndarrays")
+@pytest.mark.parametrize("data", [
+    [np.float64(1)], [np.float64(1), 2.0], [np.int16(1)], [np.int16(1), 2], [np.int16(1), 2.5],
+    [np.float32(1), np.float64(2)], [[np.float64(1)], [2.0]], [np.bool_(True)],
+    [np.int32(1), True], [np.float16(1)], [np.uint8(3), 1], [np.array([1.0, 2.0])],
+    [np.array([1, 2], dtype=np.int8)], [1.0, 2], [[1, 2], [3, 4]], [True, False],
+], ids=repr)
+def test_numpy_numbers_in_lists_keep_their_dtype_as_pytorch(data) -> None:
+    assert str(cr.tensor(data).dtype).split(".")[1] == str(torch.tensor(data).dtype).split(".")[1]

@@ -392,6 +392,21 @@ def _nested_kinds(data: Any, seen: set[type]) -> None:
         seen.add(type(data))
 
 
+def _holds_float64(data: Any) -> bool:
+    """Whether nested lists hold a NumPy float64 (a number or an array): PyTorch keeps float64
+    then, where Python floats alone give the default dtype."""
+    if isinstance(data, numpy.ndarray):
+        return data.dtype == numpy.float64
+    if not isinstance(data, list | tuple):
+        return type(data) is numpy.float64
+    kinds = set(map(type, data))  # one C-level pass over a flat list
+    if numpy.float64 in kinds:
+        return True
+    if kinds.isdisjoint((list, tuple, numpy.ndarray)):
+        return False
+    return any(_holds_float64(x) for x in data if isinstance(x, list | tuple | numpy.ndarray))
+
+
 def asarray(data: Any, dtype: Any = None) -> Any:
     """An array from nested lists, scalars or arrays, with PyTorch's default dtypes.
 
@@ -426,13 +441,15 @@ def asarray(data: Any, dtype: Any = None) -> Any:
                                  "characters, not a number)")
             raise TypeError("tensor: invalid data type 'str': a tensor holds numbers only")
         if np_dtype is None:
-            if array.dtype.kind == "f":
+            # Python numbers give NumPy float64, int64 or bool; any other dtype came from NumPy
+            # numbers in the lists (np.int16, np.float32 ...), and PyTorch keeps it
+            if array.dtype == numpy.float64 and not _holds_float64(data):
                 if array.size and not isinstance(data, builtins.float) and \
                         numpy.abs(array).max() >= 2.0**63:  # [1, 2**63] reads as float64
                     _check_values(numpy.asarray(data, dtype=object))
                 array = array.astype(defaults.float)
-            elif array.dtype.kind in "iu":
-                if array.dtype == numpy.uint64 and array.size and array.max() >= 1 << 63:
+            elif array.dtype == numpy.uint64:
+                if array.size and array.max() >= 1 << 63:
                     _check_values(array.astype(object))  # NumPy read [2**63] as uint64
                 array = array.astype(numpy.int64)
     if array.dtype not in _BY_NP:
