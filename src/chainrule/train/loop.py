@@ -22,6 +22,7 @@ import chainrule
 from chainrule import nn, optim
 from chainrule.autograd import no_grad
 from chainrule.cli import _isatty
+from chainrule.io import _write_atomic
 from chainrule.nn import functional as F  # noqa: N812 (PyTorch code's name for it)
 from chainrule.tensor import Generator, Tensor, randperm, tensor
 from chainrule.train.models import build_model
@@ -222,10 +223,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    """Write ``obj`` as JSON atomically (a temporary file renamed over ``path``)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2) + "\n")
-    os.replace(tmp, path)
+    """Write ``obj`` as JSON atomically, as checkpoints are written."""
+    _write_atomic(str(path), (json.dumps(obj, indent=2) + "\n").encode())
 
 
 # ----- output ---------------------------------------------------------------------------------
